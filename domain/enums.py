@@ -1,0 +1,82 @@
+"""The office's fixed vocabularies: client kinds and statuses, roles, products, frequencies.
+
+Values are the stored form (lower-case English); Dutch words used by offices map onto them
+in the CRM import.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ClientKind(StrEnum):
+    """Klant-Bedrijf or Klant-Persoon."""
+
+    COMPANY = "company"
+    PERSON = "person"
+
+
+class ClientStatus(StrEnum):
+    """Klantstatus. Only CLIENT takes part in integrations and planning."""
+
+    SUSPECT = "suspect"
+    PROSPECT = "prospect"
+    ACCEPTANCE_DRAFT = "acceptance_draft"
+    ACCEPTANCE_REVIEW = "acceptance_review"
+    ACCEPTANCE_ADMIN = "acceptance_admin"
+    CLIENT = "client"
+    FORMER_CLIENT = "former_client"
+
+
+class Role(StrEnum):
+    """The six roles a team member holds per client."""
+
+    RELATIEBEHEERDER = "relatiebeheerder"
+    ACCOUNTANT = "accountant"
+    FISCAAL = "fiscaal"
+    ADMINISTRATIE = "administratie"
+    SALARIS = "salaris"
+    SECRETARIAAT = "secretariaat"
+
+
+class Product(StrEnum):
+    """The services a client can take."""
+
+    VAT_RETURN = "vat_return"
+    PAYROLL_RETURN = "payroll_return"
+    INCOME_TAX = "income_tax"
+    CORPORATE_TAX = "corporate_tax"
+    ANNUAL_ACCOUNTS = "annual_accounts"
+
+
+class Frequency(StrEnum):
+    """Aangiftetijdvak: how often a return is filed."""
+
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    YEAR = "year"
+    FOUR_WEEKLY = "four_weekly"
+
+
+class Tax(StrEnum):
+    """The tax a return is for: omzetbelasting or loonheffingen."""
+
+    OB = "OB"
+    LH = "LH"
+
+
+class LegalForm(StrEnum):
+    """Rechtsvorm of a client."""
+
+    NATURAL_PERSON = "natural_person"
+    SOLE_PROPRIETORSHIP = "sole_proprietorship"  # eenmanszaak
+    GENERAL_PARTNERSHIP = "general_partnership"  # vof
+    PARTNERSHIP = "partnership"  # maatschap
+    LIMITED_PARTNERSHIP = "limited_partnership"  # cv
+    BV = "bv"
+    NV = "nv"
+    FOUNDATION = "foundation"  # stichting
+    ASSOCIATION = "association"  # vereniging
+    COOPERATIVE = "cooperative"  # coöperatie
+    OTHER = "other"
