@@ -1,0 +1,73 @@
+"""Engine and sessions: created lazily on first use, so importing needs no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from sbrflow.config.settings import get_settings
+
+
+def create_engine_for(url: str, *, echo: bool = False) -> Engine:
+    """An engine for a URL, with SQLite made safe for several processes and foreign keys on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite enforces foreign keys only when asked, per connection; WAL lets a reader and
+    # a writer (e.g. a flow run and the CLI) work at the same time.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    """The process's engine for SBRFLOW_DATABASE_URL."""
+    settings = get_settings()
+    return create_engine_for(settings.database_url, echo=settings.database_echo)
+
+
+@lru_cache(maxsize=1)
+def _session_factory() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+def reset_engine() -> None:
+    """Forget the cached settings, engine and session factory (after the settings change)."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    _session_factory.cache_clear()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits once at the end, or rolls back everything on an error."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False) if engine else _session_factory()
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
