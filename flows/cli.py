@@ -9,6 +9,8 @@ import typer
 from sbrflow.config.settings import ConfigurationError
 from sbrflow.flows.cli_db import db_app
 
+# Each area of the command line lives in its own module flows/cli_<area>.py and is registered here.
+
 app = typer.Typer(
     name="sbrflow",
     help="Recurring VAT and payroll returns of a Dutch accounting office, run on Prefect.",
