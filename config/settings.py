@@ -10,11 +10,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from sbrflow.domain.errors import SbrflowError
+
 ENV_PREFIX = "SBRFLOW_"
 DEFAULT_DATABASE_URL = "sqlite:///./var/sbrflow.db"
 
 
-class ConfigurationError(Exception):
+class ConfigurationError(SbrflowError):
     """A setting has a value sbrflow cannot use; the message names the variable."""
 
 
@@ -29,6 +31,27 @@ class Settings(BaseSettings):
     )
     var_dir: Path = Field(Path("./var"), description="Folder for the SQLite file, documents and reports.")
     database_echo: bool = Field(False, description="Log every SQL statement (development only).")
+    # Planning (issue 5).
+    planning_horizon_months: int = Field(
+        12, ge=1, le=120, description="plan-periods covers the periods that ended in this many months before run_date."
+    )
+    workflows_dir: Path | None = Field(
+        None, description="Folder of the office's workflow templates (*.yaml); default: the package's config/workflows."
+    )
+    # Returns intake (issue 6): every HTTP call to a source package has both timeouts.
+    source_connect_timeout: float = Field(5.0, gt=0, description="Seconds to connect to a source package.")
+    source_read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for a source package's answer.")
+    source_page_size: int = Field(100, ge=1, le=1000, description="Returns asked per page when polling.")
+    source_http_retries: int = Field(
+        4, ge=0, le=10, description="Quick retries of one GET on a 429/5xx/timeout before the poll task fails."
+    )
+    source_http_backoff: float = Field(0.2, ge=0, description="Backoff factor (s) of those quick retries.")
+    poll_retries: int = Field(3, ge=0, le=10, description="Prefect retries of a source's poll task (transient errors).")
+    poll_retry_delay: float = Field(10.0, ge=0, description="First delay (s) before a poll retry; doubles each time.")
+    document_max_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="Largest return document accepted.")
+    document_inline_max_bytes: int = Field(
+        1024 * 1024, ge=0, description="Documents up to this size are kept in the database, larger under var/documents."
+    )
 
     @field_validator("database_url")
     @classmethod

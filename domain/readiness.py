@@ -1,0 +1,176 @@
+"""Readiness: what prevents a client's workflows from running, as reason codes with plain words.
+
+Used by `sbrflow crm check` and by planning (a case of a client that is not ready is created
+blocked, with these reasons). Pure: the caller gathers the facts; nothing here reads a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sbrflow.domain.enums import ClientKind, ClientStatus, LegalForm, Product, Role
+from sbrflow.domain.errors import InvalidIdentifier
+from sbrflow.domain.identifiers import (
+    normalize_bsn,
+    normalize_email,
+    normalize_ob_number,
+    normalize_payroll_tax_number,
+    normalize_rsin,
+)
+
+# Wwft: a person holding more than 25 % is a UBO (office setting; the seed data of some packages say 20 %).
+DEFAULT_UBO_THRESHOLD = Decimal("25")
+
+
+class Reason(StrEnum):
+    """Why a client is not ready; stored with blocked cases and shown by `crm check`."""
+
+    NOT_A_CLIENT = "not_a_client"
+    NO_CONTACT_EMAIL = "no_contact_email"
+    ROLE_MISSING = "role_missing"
+    PRODUCT_NOT_LINKED = "product_not_linked"
+    OB_NUMBER_MISSING = "ob_number_missing"
+    OB_NUMBER_INVALID = "ob_number_invalid"
+    PAYROLL_TAX_NUMBER_MISSING = "payroll_tax_number_missing"
+    PAYROLL_TAX_NUMBER_INVALID = "payroll_tax_number_invalid"
+    LEGAL_FORM_MISSING = "legal_form_missing"
+    RSIN_MISSING = "rsin_missing"
+    RSIN_INVALID = "rsin_invalid"
+    BSN_MISSING = "bsn_missing"
+    BSN_INVALID = "bsn_invalid"
+    SBR_NOT_ENABLED = "sbr_not_enabled"
+    IDEAL_NOT_ENABLED = "ideal_not_enabled"
+    UBO_NOT_IDENTIFIED = "ubo_not_identified"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a client is not ready, with a sentence for the office."""
+
+    reason: Reason
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    """What readiness needs to know of one contact link of the client."""
+
+    contact_number: str
+    email: str | None = None
+    email_shared: bool = False  # the same address belongs to another person too
+    share_percentage: Decimal | None = None
+    is_pseudo_ubo: bool = False
+    id_document_type: str | None = None
+    id_document_number: str | None = None
+    id_document_expires_on: date | None = None
+    id_verified_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFacts:
+    """What readiness needs to know of one client (gathered set-based by the caller)."""
+
+    client_number: str
+    kind: ClientKind
+    status: ClientStatus
+    legal_form: LegalForm | None = None
+    rsin: str | None = None
+    bsn: str | None = None
+    ob_number: str | None = None
+    payroll_tax_number: str | None = None
+    sbr_enabled: bool = False
+    ideal_enabled: bool = False
+    products: frozenset[Product] = frozenset()
+    roles: frozenset[Role] = frozenset()  # roles held by an active team member
+    contacts: tuple[ContactFacts, ...] = field(default_factory=tuple)
+
+
+def _valid(normalize, value: str | None) -> bool:
+    try:
+        normalize(value)
+    except InvalidIdentifier:
+        return False
+    return True
+
+
+def _fiscal_problems(facts: ClientFacts, products: Iterable[Product]) -> list[Problem]:
+    problems: list[Problem] = []
+    if facts.legal_form is None:
+        problems.append(Problem(Reason.LEGAL_FORM_MISSING, "no legal form (rechtsvorm) is set"))
+    if facts.kind is ClientKind.COMPANY:
+        if not facts.rsin:
+            problems.append(Problem(Reason.RSIN_MISSING, "no RSIN is set"))
+        elif not _valid(normalize_rsin, facts.rsin):
+            problems.append(Problem(Reason.RSIN_INVALID, f"RSIN {facts.rsin} fails the elfproef"))
+    elif not facts.bsn:
+        problems.append(Problem(Reason.BSN_MISSING, "no BSN is set"))
+    elif not _valid(normalize_bsn, facts.bsn):
+        problems.append(Problem(Reason.BSN_INVALID, "the BSN fails the elfproef"))  # never echo a BSN
+    if Product.VAT_RETURN in products:
+        if not facts.ob_number:
+            problems.append(Problem(Reason.OB_NUMBER_MISSING, "no OB-nummer is set, needed for the VAT return"))
+        elif not _valid(normalize_ob_number, facts.ob_number):
+            problems.append(Problem(Reason.OB_NUMBER_INVALID, f"OB-nummer {facts.ob_number} is not valid"))
+    if Product.PAYROLL_RETURN in products:
+        if not facts.payroll_tax_number:
+            problems.append(Problem(Reason.PAYROLL_TAX_NUMBER_MISSING,
+                                    "no loonheffingennummer is set, needed for the payroll return"))
+        elif not _valid(normalize_payroll_tax_number, facts.payroll_tax_number):
+            problems.append(Problem(Reason.PAYROLL_TAX_NUMBER_INVALID,
+                                    f"loonheffingennummer {facts.payroll_tax_number} is not valid"))
+    return problems
+
+
+def _contact_problems(facts: ClientFacts, today: date, ubo_threshold: Decimal) -> list[Problem]:
+    problems: list[Problem] = []
+    if not any(c.email and not c.email_shared and _valid(normalize_email, c.email) for c in facts.contacts):
+        problems.append(Problem(Reason.NO_CONTACT_EMAIL,
+                                "no contact person with a valid e-mail address of their own"))
+    for contact in facts.contacts:
+        is_ubo = contact.is_pseudo_ubo or (
+            contact.share_percentage is not None and contact.share_percentage > ubo_threshold
+        )
+        if is_ubo and not is_identified(contact, today):
+            problems.append(Problem(Reason.UBO_NOT_IDENTIFIED,
+                                    f"UBO {contact.contact_number} has no valid identification (Wwft)"))
+    return problems
+
+
+def is_identified(contact: ContactFacts, today: date) -> bool:
+    """A Wwft identification counts when document, number and verification are there and it has not expired."""
+    return bool(
+        contact.id_document_type
+        and contact.id_document_number
+        and contact.id_verified_on
+        and (contact.id_document_expires_on is None or contact.id_document_expires_on >= today)
+    )
+
+
+def readiness_problems(
+    facts: ClientFacts,
+    *,
+    today: date,
+    product: Product | None = None,
+    required_roles: Iterable[Role] = (),
+    ubo_threshold: Decimal = DEFAULT_UBO_THRESHOLD,
+) -> list[Problem]:
+    """Everything that prevents this client's workflows (for one product, or all it takes) from running."""
+    if facts.status is not ClientStatus.CLIENT:
+        return [Problem(Reason.NOT_A_CLIENT, f"status is {facts.status.value}, only 'client' is planned")]
+    problems: list[Problem] = []
+    if product is not None and product not in facts.products:
+        problems.append(Problem(Reason.PRODUCT_NOT_LINKED, f"the client does not take {product.value}"))
+    products = [product] if product is not None else sorted(facts.products)
+    problems += _fiscal_problems(facts, products)
+    for role in sorted(set(required_roles) - facts.roles):
+        problems.append(Problem(Reason.ROLE_MISSING, f"no active team member holds the role {role.value}"))
+    if not facts.sbr_enabled:
+        problems.append(Problem(Reason.SBR_NOT_ENABLED, "SBR is not enabled for this client"))
+    if not facts.ideal_enabled:
+        problems.append(Problem(Reason.IDEAL_NOT_ENABLED, "iDEAL is not enabled for this client"))
+    problems += _contact_problems(facts, today, ubo_threshold)
+    return problems

@@ -1,0 +1,105 @@
+"""Gather readiness facts for many clients at once (a handful of set-based queries) and judge them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sbrflow.domain.enums import ClientStatus, Product, Role
+from sbrflow.domain.readiness import DEFAULT_UBO_THRESHOLD, ClientFacts, ContactFacts, Problem, readiness_problems
+from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+
+
+def load_client_facts(
+    session: Session,
+    *,
+    client_ids: Collection[int] | None = None,
+    status: ClientStatus | None = ClientStatus.CLIENT,
+    product: Product | None = None,
+) -> dict[int, ClientFacts]:
+    """ClientFacts per client id, in four queries whatever the number of clients."""
+    where = []
+    if status is not None:
+        where.append(Client.status == status)
+    if client_ids is not None:
+        where.append(Client.id.in_(list(client_ids)))
+    clients = session.execute(sa.select(Client).where(*where).execution_options(yield_per=2000)).scalars()
+    base = {c.id: c for c in clients}
+    if not base:
+        return {}
+    chosen = sa.select(Client.id).where(*where)
+
+    products: dict[int, set[Product]] = defaultdict(set)
+    for client_id, prod in session.execute(
+        sa.select(Subscription.client_id, Subscription.product).where(Subscription.client_id.in_(chosen))
+    ):
+        products[client_id].add(prod)
+
+    roles: dict[int, set[Role]] = defaultdict(set)
+    role_scope = RoleAssignment.product.is_(None)
+    if product is not None:
+        role_scope = sa.or_(role_scope, RoleAssignment.product == product)
+    for client_id, role in session.execute(
+        sa.select(RoleAssignment.client_id, RoleAssignment.role)
+        .join(TeamMember, TeamMember.id == RoleAssignment.team_member_id)
+        .where(RoleAssignment.client_id.in_(chosen), TeamMember.active.is_(True), role_scope)
+    ):
+        roles[client_id].add(role)
+
+    # An address that two persons share does not reach one person: it does not count as a contact e-mail.
+    shared = (
+        sa.select(sa.func.lower(Person.email).label("email"))
+        .where(Person.email.is_not(None))
+        .group_by(sa.func.lower(Person.email))
+        .having(sa.func.count(Person.id) > 1)
+        .subquery()
+    )
+    contacts: dict[int, list[ContactFacts]] = defaultdict(list)
+    rows = session.execute(
+        sa.select(ClientContact.client_id, ClientContact.share_percentage, ClientContact.is_pseudo_ubo,
+                  Person.contact_number, Person.email, shared.c.email.is_not(None),
+                  Person.id_document_type, Person.id_document_number, Person.id_document_expires_on,
+                  Person.id_verified_on)
+        .join(Person, Person.id == ClientContact.person_id)
+        .outerjoin(shared, shared.c.email == sa.func.lower(Person.email))
+        .where(ClientContact.client_id.in_(chosen))
+    )
+    for (client_id, share, pseudo, number, email, email_shared, doc_type, doc_number, expires, verified) in rows:
+        contacts[client_id].append(ContactFacts(
+            contact_number=number, email=email, email_shared=bool(email_shared), share_percentage=share,
+            is_pseudo_ubo=pseudo, id_document_type=doc_type, id_document_number=doc_number,
+            id_document_expires_on=expires, id_verified_on=verified,
+        ))
+
+    return {
+        cid: ClientFacts(
+            client_number=c.client_number, kind=c.kind, status=c.status, legal_form=c.legal_form,
+            rsin=c.rsin, bsn=c.bsn, ob_number=c.ob_number, payroll_tax_number=c.payroll_tax_number,
+            sbr_enabled=c.sbr_enabled, ideal_enabled=c.ideal_enabled,
+            products=frozenset(products[cid]), roles=frozenset(roles[cid]), contacts=tuple(contacts[cid]),
+        )
+        for cid, c in base.items()
+    }
+
+
+def judge_clients(
+    session: Session,
+    *,
+    today: date,
+    product: Product | None = None,
+    required_roles: Collection[Role] = (),
+    client_ids: Collection[int] | None = None,
+    ubo_threshold: Decimal = DEFAULT_UBO_THRESHOLD,
+) -> dict[int, list[Problem]]:
+    """Readiness problems per client id (an empty list means ready) for clients with status `client`."""
+    facts = load_client_facts(session, client_ids=client_ids, product=product)
+    return {
+        cid: readiness_problems(f, today=today, product=product, required_roles=required_roles,
+                                ubo_threshold=ubo_threshold)
+        for cid, f in facts.items()
+    }
