@@ -97,31 +97,38 @@ def _valid(normalize, value: str | None) -> bool:
     return True
 
 
+def _uses_bsn(facts: ClientFacts) -> bool:
+    """A natural person, and a sole proprietorship without an RSIN, are known to the tax office by BSN."""
+    if facts.kind is ClientKind.PERSON or facts.legal_form is LegalForm.NATURAL_PERSON:
+        return True
+    return facts.legal_form is LegalForm.SOLE_PROPRIETORSHIP and not facts.rsin and bool(facts.bsn)
+
+
 def _fiscal_problems(facts: ClientFacts, products: Iterable[Product]) -> list[Problem]:
+    # Messages never echo a number: the OB-nummer and loonheffingennummer of a person hold the BSN.
     problems: list[Problem] = []
     if facts.legal_form is None:
         problems.append(Problem(Reason.LEGAL_FORM_MISSING, "no legal form (rechtsvorm) is set"))
-    if facts.kind is ClientKind.COMPANY:
+    if not _uses_bsn(facts):
         if not facts.rsin:
             problems.append(Problem(Reason.RSIN_MISSING, "no RSIN is set"))
         elif not _valid(normalize_rsin, facts.rsin):
-            problems.append(Problem(Reason.RSIN_INVALID, f"RSIN {facts.rsin} fails the elfproef"))
+            problems.append(Problem(Reason.RSIN_INVALID, "the RSIN is not valid (it fails the elfproef)"))
     elif not facts.bsn:
         problems.append(Problem(Reason.BSN_MISSING, "no BSN is set"))
     elif not _valid(normalize_bsn, facts.bsn):
-        problems.append(Problem(Reason.BSN_INVALID, "the BSN fails the elfproef"))  # never echo a BSN
+        problems.append(Problem(Reason.BSN_INVALID, "the BSN is not valid (it fails the elfproef)"))
     if Product.VAT_RETURN in products:
         if not facts.ob_number:
             problems.append(Problem(Reason.OB_NUMBER_MISSING, "no OB-nummer is set, needed for the VAT return"))
         elif not _valid(normalize_ob_number, facts.ob_number):
-            problems.append(Problem(Reason.OB_NUMBER_INVALID, f"OB-nummer {facts.ob_number} is not valid"))
+            problems.append(Problem(Reason.OB_NUMBER_INVALID, "the OB-nummer is not valid"))
     if Product.PAYROLL_RETURN in products:
         if not facts.payroll_tax_number:
             problems.append(Problem(Reason.PAYROLL_TAX_NUMBER_MISSING,
                                     "no loonheffingennummer is set, needed for the payroll return"))
         elif not _valid(normalize_payroll_tax_number, facts.payroll_tax_number):
-            problems.append(Problem(Reason.PAYROLL_TAX_NUMBER_INVALID,
-                                    f"loonheffingennummer {facts.payroll_tax_number} is not valid"))
+            problems.append(Problem(Reason.PAYROLL_TAX_NUMBER_INVALID, "the loonheffingennummer is not valid"))
     return problems
 
 

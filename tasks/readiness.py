@@ -21,8 +21,12 @@ def load_client_facts(
     client_ids: Collection[int] | None = None,
     status: ClientStatus | None = ClientStatus.CLIENT,
     product: Product | None = None,
+    today: date | None = None,
 ) -> dict[int, ClientFacts]:
-    """ClientFacts per client id, in four queries whatever the number of clients."""
+    """ClientFacts per client id, in four queries whatever the number of clients.
+
+    With `today`, a subscription counts only while active (active_from ≤ today ≤ active_until).
+    """
     where = []
     if status is not None:
         where.append(Client.status == status)
@@ -34,22 +38,34 @@ def load_client_facts(
         return {}
     chosen = sa.select(Client.id).where(*where)
 
+    active = [] if today is None else [
+        sa.or_(Subscription.active_from.is_(None), Subscription.active_from <= today),
+        sa.or_(Subscription.active_until.is_(None), Subscription.active_until >= today),
+    ]
     products: dict[int, set[Product]] = defaultdict(set)
     for client_id, prod in session.execute(
-        sa.select(Subscription.client_id, Subscription.product).where(Subscription.client_id.in_(chosen))
+        sa.select(Subscription.client_id, Subscription.product).where(Subscription.client_id.in_(chosen), *active)
     ):
         products[client_id].add(prod)
 
-    roles: dict[int, set[Role]] = defaultdict(set)
+    # The holder of a role is the product's own assignment when there is one, else the general one;
+    # the role counts only when that holder is active (an inactive override is not covered by the general).
+    holders: dict[tuple[int, Role], tuple[bool, bool]] = {}  # (client, role) → (is product override, active)
     role_scope = RoleAssignment.product.is_(None)
     if product is not None:
         role_scope = sa.or_(role_scope, RoleAssignment.product == product)
-    for client_id, role in session.execute(
-        sa.select(RoleAssignment.client_id, RoleAssignment.role)
+    for client_id, role, role_product, active in session.execute(
+        sa.select(RoleAssignment.client_id, RoleAssignment.role, RoleAssignment.product, TeamMember.active)
         .join(TeamMember, TeamMember.id == RoleAssignment.team_member_id)
-        .where(RoleAssignment.client_id.in_(chosen), TeamMember.active.is_(True), role_scope)
+        .where(RoleAssignment.client_id.in_(chosen), role_scope)
     ):
-        roles[client_id].add(role)
+        override = role_product is not None
+        if override or (client_id, role) not in holders:
+            holders[(client_id, role)] = (override, active)
+    roles: dict[int, set[Role]] = defaultdict(set)
+    for (client_id, role), (_override, active) in holders.items():
+        if active:
+            roles[client_id].add(role)
 
     # An address that two persons share does not reach one person: it does not count as a contact e-mail.
     shared = (
@@ -87,6 +103,9 @@ def load_client_facts(
     }
 
 
+_CHUNK = 5000  # client ids per IN (...): below SQLite's bound-parameter limit
+
+
 def judge_clients(
     session: Session,
     *,
@@ -96,10 +115,23 @@ def judge_clients(
     client_ids: Collection[int] | None = None,
     ubo_threshold: Decimal = DEFAULT_UBO_THRESHOLD,
 ) -> dict[int, list[Problem]]:
-    """Readiness problems per client id (an empty list means ready) for clients with status `client`."""
-    facts = load_client_facts(session, client_ids=client_ids, product=product)
-    return {
-        cid: readiness_problems(f, today=today, product=product, required_roles=required_roles,
-                                ubo_threshold=ubo_threshold)
-        for cid, f in facts.items()
-    }
+    """Readiness problems per client id (an empty list means ready).
+
+    Without `client_ids`: every client with status `client`. With `client_ids`: exactly those
+    clients, whatever their status (one that is not a client gets the reason `not_a_client`).
+    """
+    if client_ids is None:
+        batches: list[list[int] | None] = [None]
+    else:
+        ids = sorted(set(client_ids))
+        batches = [ids[start:start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+    judged: dict[int, list[Problem]] = {}
+    for batch in batches:
+        facts = load_client_facts(session, client_ids=batch, status=ClientStatus.CLIENT if batch is None else None,
+                                  product=product, today=today)
+        judged.update(
+            (cid, readiness_problems(f, today=today, product=product, required_roles=required_roles,
+                                     ubo_threshold=ubo_threshold))
+            for cid, f in facts.items()
+        )
+    return judged

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.nl import bsn, btw
 
 from sbrflow.domain.errors import SbrflowError
 from sbrflow.domain.identifiers import (
@@ -199,3 +202,39 @@ def test_a_bsn_is_masked_to_its_last_four_digits():
 def test_any_identifier_can_be_masked_for_logs():
     assert mask_identifier("001000044B37") == "********4B37"
     assert mask_identifier("123") == "***"
+
+
+@settings(max_examples=200, deadline=None)
+@given(digits=st.text("0123456789", min_size=9, max_size=9), suffix=st.text("0123456789", min_size=2, max_size=2))
+def test_the_vat_id_check_agrees_with_stdnum_nl_btw(digits, suffix):
+    number = f"NL{digits}B{suffix}"
+    try:
+        normalize_vat_id(number)
+        accepted = True
+    except InvalidIdentifier:
+        accepted = False
+    assert accepted == btw.is_valid(number)
+
+
+@settings(max_examples=200, deadline=None)
+@given(digits=st.text("0123456789", min_size=9, max_size=9))
+def test_the_rsin_and_bsn_check_agrees_with_stdnum_nl_bsn(digits):
+    try:
+        normalize_rsin(digits)
+        accepted = True
+    except InvalidIdentifier:
+        accepted = False
+    assert accepted == bsn.is_valid(digits)
+
+
+@pytest.mark.parametrize("value", ["BE71096123456769", "DE89370400440532013000", "GB82WEST12345698765432",
+                                   "NL02ABNA0123456789"])
+def test_ibans_of_other_countries_pass_their_own_format_and_checks(value):
+    assert normalize_iban(value) == value
+
+
+@pytest.mark.parametrize("value", ["NL91ABNA04171643", "NL91ABNA041716430X", "BE71096123456760", "XX12345678"])
+def test_an_iban_that_does_not_fit_its_country_is_rejected(value):
+    with pytest.raises(InvalidIdentifier) as caught:
+        normalize_iban(value)
+    assert caught.value.kind == "iban"

@@ -1,0 +1,190 @@
+"""The sheets and columns of the office's workbook, with the Dutch and English names people use.
+
+A header matches when its folded form (no case, accents, spaces or punctuation: see
+vocabulary.word_key) equals the folded Dutch name, English name or an alias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sbrflow.domain import identifiers, vocabulary
+from sbrflow.domain.enums import Role
+from sbrflow.domain.vocabulary import word_key
+from sbrflow.integrations.crm import cells
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the field it fills, its headers, how a cell is read, and its help text."""
+
+    field: str
+    dutch: str
+    english: str
+    read: Callable[[str], object]
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    default: object = None  # the value of an empty cell
+    personal: bool = False  # personal data: masked in problems
+    as_text: bool = False  # written as text, so Excel keeps leading zeros
+    help: str = ""
+    example: str = ""
+
+    @property
+    def keys(self) -> set[str]:
+        """The folded header forms that name this column."""
+        return {word_key(name) for name in (self.dutch, self.english, self.field, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One kind of sheet: clients, contacts or team."""
+
+    kind: str
+    dutch: str
+    english: str
+    aliases: tuple[str, ...]
+    columns: tuple[Column, ...]
+    by_key: dict[str, Column] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        table = {key: column for column in self.columns for key in column.keys}
+        object.__setattr__(self, "by_key", table)
+
+    @property
+    def keys(self) -> set[str]:
+        """The folded sheet (or CSV file) names that hold this kind."""
+        return {word_key(name) for name in (self.dutch, self.english, self.kind, *self.aliases)}
+
+
+def _role(role: Role, aliases: tuple[str, ...], what: str) -> Column:
+    return Column(
+        role.value, vocabulary.label(role), role.value, cells.code, aliases,
+        help=f"Code of the team member who does the {what} for this client (see Medewerkers).", example="JDV",
+    )
+
+
+_ID = dict(as_text=True)
+CLIENTS = SheetSpec("clients", "Cliënten", "clients", ("klanten", "relaties", "client"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code,
+           ("klantnummer", "relatienummer", "clientnr", "klantnr"), required=True, **_ID,
+           help="The office's unique number for the client; the key for updates.", example="1001"),
+    Column("name", "Naam", "name", cells.text, ("clientnaam", "klantnaam", "bedrijfsnaam"), required=True,
+           help="Name of the company or person.", example="Bakkerij de Vries B.V."),
+    Column("kind", "Type", "kind", vocabulary.parse_client_kind, ("soort", "klanttype", "client_kind"),
+           required=True, help="Bedrijf or Persoon.", example="Bedrijf"),
+    Column("status", "Klantstatus", "status", vocabulary.parse_client_status, ("clientstatus",), required=True,
+           help="Suspect, Prospect, Acceptatie concept/beoordeling/administratie, Klant or Oud-klant. "
+                "Only Klant takes part in planning.", example="Klant"),
+    Column("legal_form", "Rechtsvorm", "legal_form", vocabulary.parse_legal_form,
+           help="BV, NV, VOF, Maatschap, CV, Eenmanszaak, Stichting, Vereniging, Coöperatie, Natuurlijk persoon.",
+           example="BV"),
+    Column("rsin", "RSIN", "rsin", identifiers.normalize_rsin, ("fiscaalnummer",), **_ID,
+           help="9 digits; leading zeros may be missing.", example="001000044"),
+    Column("bsn", "BSN", "bsn", identifiers.normalize_bsn, ("burgerservicenummer",), personal=True, **_ID,
+           help="Only for persons and sole traders; 9 digits.", example="111222333"),
+    Column("ob_number", "OB-nummer", "ob_number", identifiers.normalize_ob_number,
+           ("omzetbelastingnummer", "obnr"), **_ID,
+           help="RSIN or BSN + B + 2 digits: the number in VAT returns.", example="001000044B37"),
+    Column("vat_id", "BTW-id", "vat_id", identifiers.normalize_vat_id,
+           ("btwidentificatienummer", "btwidnummer", "vatnumber"), **_ID,
+           help="NL + 9 digits + B + 2 digits: the number on invoices.", example="NL001000044B37"),
+    Column("payroll_tax_number", "Loonheffingennummer", "payroll_tax_number",
+           identifiers.normalize_payroll_tax_number, ("loonheffingnummer", "lhnummer", "lhnr"), **_ID,
+           help="RSIN or BSN + L + 2 digits: the number in payroll returns.", example="001000044L01"),
+    Column("kvk_number", "KvK-nummer", "kvk_number", identifiers.normalize_kvk, ("kvk", "kvknr"), **_ID,
+           help="8 digits.", example="12345678"),
+    Column("ibans", "IBAN", "iban", cells.ibans, ("bankrekening", "rekeningnummer", "ibans"), **_ID,
+           help="One or more IBANs, separated by commas.", example="NL91ABNA0417164300"),
+    Column("vat_frequency", "Aangifte BTW", "vat_frequency", cells.vat_frequency,
+           ("aangifte omzetbelasting", "aangifte ob", "btw aangifte", "vat_return"),
+           help="Maand, Kwartaal, Kwartaal feb-apr, Kwartaal mrt-mei or Jaar; empty when not taken.",
+           example="Kwartaal"),
+    Column("payroll_frequency", "Aangifte loonheffingen", "payroll_frequency", cells.payroll_frequency,
+           ("aangifte lh", "loonaangifte", "payroll_return"),
+           help="Maand, 4-weken or Jaar; empty when not taken.", example="Maand"),
+    _role(Role.RELATIEBEHEERDER, ("relationship_manager", "account manager"), "relationship management"),
+    _role(Role.ACCOUNTANT, ("role_accountant",), "audit and compilation"),
+    _role(Role.FISCAAL, ("fiscalist", "tax"), "tax work"),
+    _role(Role.ADMINISTRATIE, ("administrateur", "bookkeeping"), "bookkeeping"),
+    _role(Role.SALARIS, ("salarisadministratie", "payroll"), "payroll"),
+    _role(Role.SECRETARIAAT, ("secretariat",), "secretarial work"),
+    Column("sbr_enabled", "SBR", "sbr_enabled", cells.yes_no, ("sbr",), default=False,
+           help="Ja when returns are filed through SBR.", example="Ja"),
+    Column("ideal_enabled", "iDEAL", "ideal_enabled", cells.yes_no, ("ideal",), default=False,
+           help="Ja when the client pays through iDEAL.", example="Nee"),
+    Column("cluster_head", "Clusterhoofd", "cluster_head", cells.code, ("cluster", "clusterhoofd nummer"), **_ID,
+           help="Client number of the head of this client's cluster (may be the client itself).",
+           example="1001"),
+    Column("billed_to", "Facturatie aan", "billed_to", cells.code, ("factuur aan", "factureren aan"), **_ID,
+           help="Client number that receives the invoice for this client.", example="1001"),
+))
+
+CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "personen", "contact"), (
+    Column("contact_number", "Contactnummer", "contact_number", cells.code,
+           ("contactpersoonnummer", "persoonsnummer", "contactnr"), required=True, **_ID,
+           help="Unique number of the person; repeat it on one row per client.", example="5001"),
+    Column("initials", "Voorletters", "initials", cells.text, help="", example="J.A."),
+    Column("first_name", "Voornaam", "first_name", cells.text, ("roepnaam",), example="Jan"),
+    Column("name_prefix", "Tussenvoegsel", "name_prefix", cells.text, ("tussenvoegsels",), example="de"),
+    Column("last_name", "Achternaam", "last_name", cells.text, ("surname",), required=True, example="Vries"),
+    Column("email", "E-mail", "email", identifiers.normalize_email, ("emailadres", "mail"),
+           example="jan@bakkerijdevries.nl"),
+    Column("phone", "Telefoon", "phone", cells.phone, ("telefoonnummer", "mobiel", "tel"), **_ID,
+           example="0612345678"),
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer", "relatienummer"), **_ID,
+           help="The client this row links the person to (Cliënten sheet or already in sbrflow).",
+           example="1001"),
+    Column("function", "Functie", "function", cells.text, ("rol bij client",),
+           help="The person's function at this client: DGA, directeur, …", example="DGA"),
+    Column("is_primary", "Primair contact", "is_primary", cells.yes_no, ("primary_contact", "hoofdcontact"),
+           default=False, help="Ja for the client's main contact.", example="Ja"),
+    Column("portal_access", "Portaaltoegang", "portal_access", cells.yes_no, ("portal",), default=False,
+           help="Ja when the person may use the client portal for this client.", example="Ja"),
+    Column("share_percentage", "Aandelenbelang %", "share_percentage", cells.share,
+           ("aandelenbelang", "belang", "share"),
+           help="Share in the client, 0–100; above the UBO threshold the person must be identified. "
+                "A value below 1 is read as a fraction (0,25 = 25 %); write a share below 1 % as text: 0,5%.",
+           example="100"),
+    Column("date_of_birth", "Geboortedatum", "date_of_birth", cells.day, ("geboren",), personal=True,
+           example="01-05-1980"),
+    Column("bsn", "BSN", "bsn", identifiers.normalize_bsn, ("burgerservicenummer",), personal=True, **_ID,
+           example="111222333"),
+    Column("id_document_type", "ID-type", "id_document_type", cells.text, ("soort id", "legitimatie"),
+           help="Paspoort, ID-kaart or rijbewijs (Wwft identification).", example="Paspoort"),
+    Column("id_document_number", "ID-nummer", "id_document_number", cells.text, ("documentnummer",),
+           personal=True, **_ID, example="NW1234567"),
+    Column("id_document_expires_on", "ID geldig tot", "id_document_expires_on", cells.day,
+           ("geldig tot",), example="01-05-2030"),
+    Column("id_verified_on", "ID geverifieerd op", "id_verified_on", cells.day, ("geverifieerd op",),
+           example="15-01-2026"),
+))
+
+TEAM = SheetSpec("team", "Medewerkers", "team", ("medewerker", "employees", "staff", "team members"), (
+    Column("code", "Code", "code", cells.code, ("medewerkercode", "afkorting"), required=True, **_ID,
+           help="Short unique code, used in the role columns of Cliënten.", example="JDV"),
+    Column("name", "Naam", "name", cells.text, required=True, example="Jeroen de Vos"),
+    Column("email", "E-mail", "email", identifiers.normalize_email, ("emailadres", "mail"),
+           example="j.devos@kantoor.nl"),
+    Column("active", "Actief", "active", cells.yes_no, ("in dienst",), default=True,
+           help="Nee for members who left; empty means Ja.", example="Ja"),
+))
+
+SHEETS = (CLIENTS, CONTACTS, TEAM)
+# Sheets that explain the workbook; reading skips them without a warning.
+EXPLANATION_SHEETS = {word_key(name) for name in ("Uitleg", "explanation", "toelichting", "instructies", "help")}
+
+
+def spec_for_sheet(name: str, *, allow_partial: bool = False) -> SheetSpec | None:
+    """The sheet kind a sheet or CSV file name stands for, or None.
+
+    CSV files may carry more in their name (`export-clienten-2026.csv`): with allow_partial a
+    name that contains exactly one kind's name counts.
+    """
+    key = word_key(name)
+    exact = [spec for spec in SHEETS if key in spec.keys]
+    if exact or not allow_partial:
+        return exact[0] if exact else None
+    partial = [spec for spec in SHEETS if any(alias in key for alias in spec.keys if len(alias) > 3)]
+    return partial[0] if len(partial) == 1 else None

@@ -1,0 +1,158 @@
+"""Load the office's workbook (.xlsx, or .csv files) into raw text frames, one per kind of sheet.
+
+Every cell is read as text (dtype=str, keep_default_na=False) so identifiers keep their shape;
+the header is read as an ordinary row (header=None) so frame row i is Excel row i + 1, blank
+rows included, and duplicate headers are not renamed behind our back.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from xml.etree.ElementTree import ParseError
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
+
+from sbrflow.domain.vocabulary import word_key
+from sbrflow.integrations.crm.columns import EXPLANATION_SHEETS, SheetSpec, spec_for_sheet
+from sbrflow.integrations.crm.records import Problem, Severity, WorkbookError
+
+_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """The text of one sheet or CSV file, header row included (frame row 0 = Excel row 1)."""
+
+    spec: SheetSpec
+    name: str
+    frame: pd.DataFrame
+
+
+def load_sheets(source: str | Path | Iterable[str | Path]) -> tuple[list[RawSheet], list[Problem]]:
+    """Read an .xlsx workbook, a folder of .csv files or a list of .csv files."""
+    paths = [Path(source)] if isinstance(source, (str, Path)) else [Path(item) for item in source]
+    if len(paths) == 1 and paths[0].is_dir():
+        paths = sorted(path for path in paths[0].iterdir() if path.suffix.lower() == ".csv")
+        if not paths:
+            raise WorkbookError(f"The folder {source} holds no .csv files.")
+    for path in paths:
+        if not path.is_file():
+            raise WorkbookError(f"{path} does not exist or is not a file.")
+    if len(paths) == 1 and paths[0].suffix.lower() in _EXCEL_SUFFIXES:
+        return _pick(_excel_sheets(paths[0]))
+    if all(path.suffix.lower() == ".csv" for path in paths):
+        return _pick((path.name, _csv_frame(path), True) for path in paths)
+    names = ", ".join(path.name for path in paths)
+    raise WorkbookError(f"{names}: give one .xlsx workbook, a folder with .csv files, or the .csv files themselves.")
+
+
+def _pick(sheets: Iterable[tuple[str, pd.DataFrame | Problem, bool]]) -> tuple[list[RawSheet], list[Problem]]:
+    """Match sheet names to kinds; report sheets that are not read and kinds found twice."""
+    found: dict[str, RawSheet] = {}
+    problems: list[Problem] = []
+    for name, frame, is_csv in sheets:
+        stem = Path(name).stem if is_csv else name
+        spec = spec_for_sheet(stem, allow_partial=is_csv)
+        if isinstance(frame, Problem):
+            problems.append(frame)
+        elif spec is None:
+            if word_key(stem) not in EXPLANATION_SHEETS:
+                problems.append(Problem(
+                    Severity.WARNING, name, None, None, None,
+                    f"'{name}' is not read: name it Cliënten (clients), Contacten (contacts) or Medewerkers (team).",
+                ))
+        elif spec.kind in found:
+            problems.append(Problem(
+                Severity.ERROR, name, None, None, None,
+                f"Both '{found[spec.kind].name}' and '{name}' hold {spec.english}; keep one of them.",
+            ))
+        else:
+            found[spec.kind] = RawSheet(spec, name, frame)
+    return list(found.values()), problems
+
+
+# What openpyxl raises for a file that is not a (sound) .xlsx: a damaged zip, missing or malformed parts.
+_DAMAGED: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, InvalidFileException, ParseError, KeyError, ValueError, TypeError, OSError,
+)
+try:  # calamine (Rust) reads a 50,000-row workbook several times faster than openpyxl
+    import python_calamine
+
+    _EXCEL_ENGINE = "calamine"
+    _DAMAGED += (python_calamine.CalamineError,)
+except ImportError:  # pragma: no cover - the dependency is declared; openpyxl still works
+    _EXCEL_ENGINE = "openpyxl"
+
+
+def _excel_sheets(path: Path) -> Iterable[tuple[str, pd.DataFrame | Problem, bool]]:
+    try:
+        workbook = pd.ExcelFile(path, engine=_EXCEL_ENGINE)
+    except _DAMAGED as error:
+        raise WorkbookError(f"{path.name} cannot be opened as an Excel workbook (.xlsx): {error}") from error
+    with workbook:
+        for name in workbook.sheet_names:
+            # Only the sheets we read are parsed: an office's workbook may hold big unrelated sheets.
+            if spec_for_sheet(name) is None:
+                yield name, pd.DataFrame(), False
+                continue
+            try:
+                frame = pd.read_excel(workbook, sheet_name=name, header=None, dtype=str, keep_default_na=False)
+            except _DAMAGED as error:
+                raise WorkbookError(f"The sheet '{name}' in {path.name} cannot be read: {error}") from error
+            yield name, frame.fillna(""), False
+
+
+def decode(data: bytes) -> str:
+    """Text of a CSV file: UTF-8 with or without BOM, UTF-16 with BOM, otherwise cp1252 (Excel on Windows)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; replace them rather than fail on one odd byte.
+        return data.decode("cp1252", errors="replace")
+
+
+def sniff_separator(text: str) -> str:
+    """The separator of the header line: `;` (Dutch Excel), `,` or tab, whichever occurs most."""
+    first_line = text.split("\n", 1)[0]
+    counts = {separator: 0 for separator in (";", ",", "\t")}
+    in_quotes = False
+    for char in first_line:
+        if char == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and char in counts:
+            counts[char] += 1
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _csv_frame(path: Path) -> pd.DataFrame | Problem:
+    text = decode(path.read_bytes())
+    separator = sniff_separator(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=separator, header=None, dtype=str, keep_default_na=False,
+            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL, engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except pd.errors.ParserError as error:
+        # e.g. "Expected 12 fields in line 40, saw 13": a value with an unquoted separator
+        line = re.search(r"line (\d+)", str(error))
+        return Problem(
+            Severity.ERROR, path.name, int(line.group(1)) if line else None, None, None,
+            f"The file cannot be split into columns ({error}). A value probably contains a "
+            f"'{separator}' without quotes around it; put the value in double quotes.",
+        )
+    return frame.fillna("")

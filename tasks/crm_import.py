@@ -1,0 +1,104 @@
+"""Import the office's CRM workbook: validate everything, then write all of it, the valid part, or nothing.
+
+Default is all-or-nothing: one error anywhere and nothing is written. `partial` writes the valid
+clients, contacts and team members and reports the rest; `dry_run` only validates and counts.
+Upserts are keyed on client number, contact number and team code and compare before writing, so
+importing the same file again writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from prefect import task
+
+from sbrflow.integrations.crm import Problem, Severity, WorkbookData, read_workbook
+from sbrflow.models import Client, TeamMember
+from sbrflow.models.db import unit_of_work
+from sbrflow.tasks.crm_apply import apply
+from sbrflow.tasks.crm_duplicates import PossibleDuplicate
+from sbrflow.tasks.crm_store import chunks, plan_changes
+
+SHEETS = ("clients", "contacts", "team")
+OUTCOMES = ("created", "updated", "unchanged", "rejected")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import found and did: counts per sheet, every problem, possible duplicates."""
+
+    source: str
+    partial: bool
+    dry_run: bool
+    written: bool  # False for a dry run and for an all-or-nothing import with errors
+    counts: dict[str, dict[str, int]]  # sheet kind → created/updated/unchanged/rejected
+    problems: tuple[Problem, ...]
+    duplicates: tuple[PossibleDuplicate, ...] = ()
+    writes: int = 0  # rows inserted, updated or deleted (0 when nothing changed or nothing written)
+    # Clients created or updated: matching re-tries its unmatched returns for these (hook, see flows/crm.py).
+    changed_client_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that keep rows out."""
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file had no errors at all."""
+        return not self.errors
+
+    def rows(self) -> list[dict[str, object]]:
+        """Problems and possible duplicates as table rows (personal data already masked)."""
+        problems = [*self.problems, *(duplicate.problem() for duplicate in self.duplicates)]
+        return [{"severity": p.severity.value, "sheet": p.sheet or "", "row": p.row or "", "column": p.column or "",
+                 "value": p.value or "", "message": p.message} for p in problems]
+
+    def summary(self) -> dict[str, object]:
+        """A small dict for logs, flow results and JSON output."""
+        return {"source": self.source, "written": self.written, "dry_run": self.dry_run, "partial": self.partial,
+                "errors": len(self.errors), "warnings": len(self.problems) - len(self.errors),
+                "possible_duplicates": len(self.duplicates), "writes": self.writes, "counts": self.counts}
+
+
+def _known(session, column, values: Iterable[str]) -> set[str]:
+    return {value for chunk in chunks(set(values)) for value in session.scalars(sa.select(column).where(column.in_(chunk)))}
+
+
+def _counts(data: WorkbookData, planned: dict) -> dict[str, dict[str, int]]:
+    valid = {"clients": len(data.clients), "contacts": len(data.contacts), "team": len(data.team)}
+    counts = {}
+    for kind in SHEETS:
+        counts[kind] = {outcome: planned[kind][outcome] for outcome in OUTCOMES[:3]}
+        counts[kind]["rejected"] = data.row_counts.get(kind, 0) - valid[kind]
+    return counts
+
+
+def import_workbook(source: str | Path | Iterable[str | Path], *, partial: bool = False,
+                    dry_run: bool = False) -> ImportReport:
+    """Read, validate, resolve references against the database, and write (see module docstring)."""
+    data = read_workbook(source)
+    name = str(source) if isinstance(source, (str, Path)) else ", ".join(str(s) for s in source)
+    with unit_of_work() as session:
+        known_clients = _known(session, Client.client_number, (r.value for r in data.unresolved_client_refs()))
+        known_members = _known(session, TeamMember.code, (r.value for r in data.unresolved_member_codes()))
+        data = data.resolve(known_clients, known_members)
+        plan = plan_changes(session, data)
+        write = not dry_run and (partial or not data.has_errors)
+        changed = apply(session, plan) if write and plan.writes else set()
+        if not write:
+            session.rollback()  # nothing was written; be explicit that nothing will be
+    return ImportReport(
+        source=name, partial=partial, dry_run=dry_run, written=write, counts=_counts(data, plan.counts),
+        problems=data.problems, duplicates=tuple(plan.duplicates), writes=plan.writes if write else 0,
+        changed_client_ids=frozenset(changed),
+    )
+
+
+@task(name="import-crm-workbook")
+def import_crm_workbook(path: str, partial: bool = False, dry_run: bool = False) -> ImportReport:
+    """Import the office's CRM workbook (.xlsx, a folder of .csv files, or one .csv file) into sbrflow."""
+    return import_workbook(path, partial=partial, dry_run=dry_run)
