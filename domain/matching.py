@@ -6,6 +6,7 @@ bulk. Identifiers are compared in one canonical form (upper case, no separators,
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -94,10 +95,21 @@ class MatchOutcome:
         return self.case_id is not None and self.reason_code is None
 
 
+# Already in stored form (what the CRM import and the parsers write): no need to re-check it.
+_STORED_FORM = {
+    normalize_ob_number: re.compile(r"\d{9}B\d{2}"),
+    normalize_payroll_tax_number: re.compile(r"\d{9}L\d{2}"),
+    normalize_rsin: re.compile(r"\d{9}"),
+}
+
+
 def canonical(value: str | None, normalize) -> str | None:
     """The canonical form of an identifier, or None when it is empty or invalid."""
     if not value:
         return None
+    stored = _STORED_FORM.get(normalize)
+    if stored is not None and stored.fullmatch(value):
+        return value
     try:
         return normalize(value)
     except InvalidIdentifier:

@@ -1,0 +1,34 @@
+"""Flow `match-returns`: tie every received return to its client and open case, or queue it with the reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow
+from prefect.artifacts import create_table_artifact
+
+from sbrflow.tasks.matching import match_pending_returns
+
+
+def _table(summary: dict) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = [{"outcome": "matched", "count": summary["matched"]}]
+    rows += [{"outcome": f"unmatched: {code}", "count": n} for code, n in summary["unmatched"].items()]
+    rows += [{"outcome": "corrections (replaced a case's document)", "count": summary["corrections"]},
+             {"outcome": "cases now return_received", "count": summary["cases_return_received"]}]
+    return rows
+
+
+@flow(name="match-returns")
+def match_returns(today: date | None = None) -> dict:
+    """Match every received return not matched yet (one set-based pass); unmatched ones wait with a reason.
+
+    Runs after every poll-returns and after a CRM import, and on demand (`sbrflow returns match`).
+    `today` only decides whether a period without a case lies in the future; default: today.
+    """
+    summary = match_pending_returns(today)
+    create_table_artifact(
+        key="match-returns",
+        table=_table(summary),
+        description=f"Matching pass: {summary['considered']} return(s) considered",
+    )
+    return summary
