@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     )
     var_dir: Path = Field(Path("./var"), description="Folder for the SQLite file, documents and reports.")
     database_echo: bool = Field(False, description="Log every SQL statement (development only).")
+    ubo_threshold: Decimal = Field(
+        Decimal("25"), ge=0, le=100,
+        description="Wwft: a contact holding more than this share (percent) is a UBO and must be identified.",
+    )
     # Planning (issue 5).
     planning_horizon_months: int = Field(
         12, ge=1, le=120, description="plan-periods covers the periods that ended in this many months before run_date."
@@ -46,6 +51,7 @@ class Settings(BaseSettings):
         4, ge=0, le=10, description="Quick retries of one GET on a 429/5xx/timeout before the poll task fails."
     )
     source_http_backoff: float = Field(0.2, ge=0, description="Backoff factor (s) of those quick retries.")
+    source_fetch_concurrency: int = Field(4, ge=1, le=16, description="Documents fetched at once from one source.")
     poll_retries: int = Field(3, ge=0, le=10, description="Prefect retries of a source's poll task (transient errors).")
     poll_retry_delay: float = Field(10.0, ge=0, description="First delay (s) before a poll retry; doubles each time.")
     document_max_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="Largest return document accepted.")

@@ -7,7 +7,15 @@ import sys
 import typer
 
 from sbrflow.config.settings import ConfigurationError
+from sbrflow.domain.errors import SbrflowError
+from sbrflow.flows.cli_crm import crm_app
 from sbrflow.flows.cli_db import db_app
+from sbrflow.flows.cli_matching import register as register_matching_commands
+from sbrflow.flows.cli_periods import periods_app
+from sbrflow.flows.cli_planning import planning_app
+from sbrflow.flows.cli_returns import returns_app
+from sbrflow.flows.cli_simulate import simulate_app
+from sbrflow.flows.cli_sources import sources_app
 
 # Each area of the command line lives in its own module flows/cli_<area>.py and is registered here.
 
@@ -19,6 +27,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(periods_app, name="periods")
+app.add_typer(planning_app)  # plan, bulk-start, rerun, cases
+app.add_typer(crm_app, name="crm")
+app.add_typer(returns_app, name="returns")
+register_matching_commands(returns_app)  # returns match | unmatched | assign
+app.add_typer(sources_app, name="sources")
+app.add_typer(simulate_app, name="simulate")
 
 
 @app.command("demo")
@@ -32,6 +47,27 @@ def demo() -> None:
     typer.echo("\nsbrflow demo — summary")
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    _echo_demo_returns()
+
+
+def _echo_demo_returns() -> None:
+    """One matched return and the unmatched queue with reasons, as an operator would look them up."""
+    from sbrflow.flows.cli_matching import matched_example, unmatched_rows
+
+    example = matched_example()
+    if example:
+        typer.echo(f"  matched return: {example}")
+    for row in unmatched_rows():
+        typer.echo(f"  unmatched return {row['id']}: {row['tax']} {row['fiscal_id']} {row['period_start']} — "
+                   f"{row['reason_code']}: {row['reason']}")
+
+
+@app.command("serve")
+def serve() -> None:
+    """Serve the deployments (plan-periods daily, bulk-start, rerun-client) from this process."""
+    from sbrflow.flows.serve import serve_all
+
+    serve_all()
 
 
 def main() -> None:
@@ -41,6 +77,10 @@ def main() -> None:
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except SbrflowError as exc:
+        # One line, even for errors that list several problems (a template's, a workbook's).
+        typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

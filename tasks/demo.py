@@ -1,4 +1,4 @@
-"""Units of work for the demo office: load it idempotently and summarise the CRM."""
+"""Units of work for the demo office: its records as a CRM workbook, what the workbook cannot hold, a summary."""
 
 from __future__ import annotations
 
@@ -8,17 +8,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from prefect import task
 
+from sbrflow.config.settings import get_settings
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
-from sbrflow.models import (
-    BankAccount,
-    Client,
-    ClientContact,
-    Person,
-    RoleAssignment,
-    Subscription,
-    TeamMember,
-)
+from sbrflow.integrations.crm import write_workbook
+from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
+
+DEMO_START = date(2025, 1, 1)  # the demo's products run from here (the workbook has no start dates)
 
 TEAM = [
     ("AB", "Anna de Boer", "anna@kantoor.example"),
@@ -68,51 +64,59 @@ ROLES = {Role.RELATIEBEHEERDER: "AB", Role.ACCOUNTANT: "JV", Role.FISCAAL: "SM",
          Role.ADMINISTRATIE: "PK", Role.SALARIS: "SM", Role.SECRETARIAAT: "AB"}
 
 
-def _upsert(session, model, key: dict, values: dict):
-    """Find a row by its natural key and set its values; create it if missing."""
-    row = session.scalars(sa.select(model).filter_by(**key)).one_or_none()
-    if row is None:
-        row = model(**key)
-        session.add(row)
-    for name, value in values.items():
-        setattr(row, name, value)
-    return row
+def demo_workbook_rows() -> tuple[list[dict], list[dict], list[dict]]:
+    """The demo office as workbook rows (clients, contacts, team) in the CRM import's format."""
+    frequencies = {(number, product): (frequency, start) for number, product, frequency, start in SUBSCRIPTIONS}
+    clients = []
+    for number, kind, name, status, form, fiscal, ob, lh, head, billed in CLIENTS:
+        vat = frequencies.get((number, Product.VAT_RETURN), (None, None))
+        payroll = frequencies.get((number, Product.PAYROLL_RETURN), (None, None))
+        clients.append({
+            "client_number": number, "name": name, "kind": kind, "status": status, "legal_form": form,
+            "bsn" if kind is ClientKind.PERSON else "rsin": fiscal, "ob_number": ob, "payroll_tax_number": lh,
+            "vat_frequency": vat[0], "vat_quarter_start_month": vat[1], "payroll_frequency": payroll[0],
+            "roles": dict(ROLES), "sbr_enabled": status is ClientStatus.CLIENT,
+            "ideal_enabled": status is ClientStatus.CLIENT,
+            "cluster_head": "1001" if number == "1001" else head,  # the head names itself
+            "billed_to": billed, "ibans": ("NL91ABNA0417164300",) if number == "1001" else (),
+        })
+    contacts = [
+        {"contact_number": number, "initials": initials, "first_name": first, "name_prefix": prefix,
+         "last_name": last, "email": email, "client_number": client_number, "function": function,
+         "is_primary": primary, "share_percentage": share}
+        for number, initials, first, prefix, last, email, links in PERSONS
+        for client_number, function, primary, share in links
+    ]
+    team = [{"code": code, "name": name, "email": email, "active": True} for code, name, email in TEAM]
+    return clients, contacts, team
 
 
-@task(name="load-demo-office")
-def load_demo_office() -> dict[str, int]:
-    """Load (or refresh) the demo office: a holding with work companies, a DGA, team and roles."""
+@task(name="write-demo-workbook")
+def write_demo_workbook() -> str:
+    """Write the demo office as the CRM workbook an office would import (var/demo/demo-office.xlsx)."""
+    path = get_settings().var_dir / "demo" / "demo-office.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(write_workbook(path, *demo_workbook_rows()))
+
+
+@task(name="complete-demo-office")
+def complete_demo_office() -> dict[str, int]:
+    """Add what the workbook does not hold: products other than VAT/payroll, and the start of each product."""
     with unit_of_work() as session:
-        members = {code: _upsert(session, TeamMember, {"code": code}, {"name": name, "email": email})
-                   for code, name, email in TEAM}
-        clients: dict[str, Client] = {}
-        for number, kind, name, status, form, fiscal, ob, lh, _head, _billed in CLIENTS:
-            values = {"kind": kind, "name": name, "status": status, "legal_form": form,
-                      "ob_number": ob, "payroll_tax_number": lh, "sbr_enabled": status is ClientStatus.CLIENT,
-                      "ideal_enabled": status is ClientStatus.CLIENT, "is_cluster_head": number == "1001"}
-            values["bsn" if kind is ClientKind.PERSON else "rsin"] = fiscal
-            clients[number] = _upsert(session, Client, {"client_number": number}, values)
-        session.flush()
-        for number, *_rest, head, billed in CLIENTS:
-            clients[number].cluster_head = clients.get(head)
-            clients[number].billed_to = clients.get(billed)
-        _upsert(session, BankAccount, {"client_id": clients["1001"].id, "iban": "NL91ABNA0417164300"}, {})
-        for number, product, frequency, start in SUBSCRIPTIONS:
-            _upsert(session, Subscription, {"client_id": clients[number].id, "product": product},
-                    {"frequency": frequency, "quarter_start_month": start, "active_from": date(2025, 1, 1)})
-        for client in clients.values():
-            for role, code in ROLES.items():
-                _upsert(session, RoleAssignment, {"client_id": client.id, "role": role, "product": None},
-                        {"team_member_id": members[code].id})
-        for number, initials, first, prefix, last, email, links in PERSONS:
-            person = _upsert(session, Person, {"contact_number": number},
-                             {"initials": initials, "first_name": first, "name_prefix": prefix,
-                              "last_name": last, "email": email})
-            session.flush()
-            for client_number, function, primary, share in links:
-                _upsert(session, ClientContact, {"client_id": clients[client_number].id, "person_id": person.id},
-                        {"function": function, "is_primary": primary, "share_percentage": share})
-    return {"team_members": len(TEAM), "clients": len(CLIENTS), "persons": len(PERSONS)}
+        clients = dict(session.execute(sa.select(Client.client_number, Client.id).where(
+            Client.client_number.in_([number for number, *_ in CLIENTS]))).all())
+        extra = [(clients[number], product, frequency, start) for number, product, frequency, start in SUBSCRIPTIONS
+                 if product not in (Product.VAT_RETURN, Product.PAYROLL_RETURN)]
+        existing = set(session.execute(sa.select(Subscription.client_id, Subscription.product).where(
+            Subscription.client_id.in_(list(clients.values())))).all())
+        new = [{"client_id": cid, "product": product, "frequency": frequency, "quarter_start_month": start,
+                "active_from": DEMO_START} for cid, product, frequency, start in extra if (cid, product) not in existing]
+        if new:
+            session.execute(sa.insert(Subscription), new)
+        started = session.execute(sa.update(Subscription).where(
+            Subscription.client_id.in_(list(clients.values())), Subscription.active_from.is_(None))
+            .values(active_from=DEMO_START)).rowcount
+    return {"subscriptions_added": len(new), "subscriptions_started": started}
 
 
 @task(name="summarise-office")
@@ -131,3 +135,38 @@ def summarise_office() -> dict[str, int]:
             "role_assignments": count(RoleAssignment),
             "subscriptions": count(Subscription),
         }
+
+
+# Returns intake (issue 6): the demo's source-package simulator delivers, for every VAT and payroll
+# subscription, the periods that ended in the three months before the run date — plus one VAT return
+# of an OB-nummer no client has, so that matching has an unmatched return to show.
+DEMO_SOURCE = "demo-simulator"
+UNKNOWN_OB_NUMBER = "555555550B01"  # elfproef-valid, belongs to no demo client
+
+
+def demo_returns(run_date: date) -> list[tuple[str, date, date]]:
+    """(fiscal id, period start, period end) of every return the demo source package delivers."""
+    from datetime import timedelta
+
+    from sbrflow.domain.periods import periods_ended_between
+
+    numbers = {row[0]: {Product.VAT_RETURN: row[6], Product.PAYROLL_RETURN: row[7]}
+               for row in CLIENTS if row[3] is ClientStatus.CLIENT}
+    returns = []
+    for number, product, frequency, start_month in SUBSCRIPTIONS:
+        fiscal_id = numbers.get(number, {}).get(product)
+        if fiscal_id:
+            window = timedelta(days=366 if frequency is Frequency.YEAR else 92)  # the annual return too
+            returns += [(fiscal_id, p.start, p.end) for p in periods_ended_between(
+                frequency, run_date - window, run_date, start_month or 1)]
+    last_month_end = run_date.replace(day=1) - timedelta(days=1)
+    return returns + [(UNKNOWN_OB_NUMBER, last_month_end.replace(day=1), last_month_end)]
+
+
+@task(name="register-demo-source")
+def register_demo_source(url: str) -> str:
+    """Register (or point again) the demo's source package at the running simulator."""
+    from sbrflow.tasks.intake import add_source
+
+    add_source(DEMO_SOURCE, url=url)
+    return DEMO_SOURCE
