@@ -32,8 +32,12 @@ def load_client_facts(
         where.append(Client.status == status)
     if client_ids is not None:
         where.append(Client.id.in_(list(client_ids)))
-    clients = session.execute(sa.select(Client).where(*where).execution_options(yield_per=2000)).scalars()
-    base = {c.id: c for c in clients}
+    # Plain rows, not ORM objects: for 50,000 clients building Client instances cost ~7 s (planning bench).
+    base = {row.id: row for row in session.execute(
+        sa.select(Client.id, Client.client_number, Client.kind, Client.status, Client.legal_form, Client.rsin,
+                  Client.bsn, Client.ob_number, Client.payroll_tax_number, Client.sbr_enabled,
+                  Client.ideal_enabled).where(*where)
+    )}
     if not base:
         return {}
     chosen = sa.select(Client.id).where(*where)

@@ -14,7 +14,7 @@ from sbrflow.integrations.sbr.generate import payroll_return_xml
 from sbrflow.integrations.simulator import Entry, SourceSimulator, generated_catalogue
 from sbrflow.tasks.intake import poll_source_once
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared/samples/sbr/VB-01_bd-rpt-ob-aangifte-2021.xbrl"
+SAMPLE = Path(__file__).resolve().parents[1] / "integrations/samples/sbr/VB-01_bd-rpt-ob-aangifte-2021.xbrl"
 LIST_KEYS = {"id", "source", "tax", "kind", "fiscal_id", "period_start", "period_end", "status", "reason"}
 runner = CliRunner()
 

@@ -142,4 +142,4 @@ def test_a_folder_is_served_in_name_order_and_new_files_appear_after_the_cursor(
 def sample_bytes() -> bytes:
     from pathlib import Path
 
-    return (Path(__file__).resolve().parents[3] / "shared/samples/sbr/VB-01_bd-rpt-ob-aangifte-2021.xbrl").read_bytes()
+    return (Path(__file__).resolve().parent / "samples/sbr/VB-01_bd-rpt-ob-aangifte-2021.xbrl").read_bytes()
