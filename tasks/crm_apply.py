@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from enum import Enum
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sbrflow.models import BankAccount, Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.models.bulk import bulk_insert, grouped
 from sbrflow.tasks.crm_store import Plan, chunks, id_map
 
 
 def apply(session: Session, plan: Plan) -> set[int]:
     """Write the plan (team, clients, their links, persons, contact links); the ids of changed clients."""
     now = datetime.now(UTC)  # bulk UPDATEs by primary key do not run onupdate hooks: set it here
-    _insert(session, TeamMember, plan.team_new)
+    bulk_insert(session, TeamMember, plan.team_new)
     _update(session, TeamMember, [{**row, "updated_at": now} for row in plan.team_changed])
     numbers = set(plan.touched_clients) | {t for _, _, t in plan.refs if t} | {s["client_number"] for s in plan.subs_new}
     numbers |= {n for n, _, _ in plan.roles_new} | {n for n, _ in plan.ibans_new}
@@ -40,20 +38,20 @@ def apply(session: Session, plan: Plan) -> set[int]:
     for name, ids in own.items():  # one statement per chunk instead of an UPDATE per row
         for chunk in chunks(ids):
             session.execute(table.update().where(table.c.id.in_(chunk)).values({f"{name}_id": table.c.id}))
-    _insert(session, Subscription, [{**{k: v for k, v in row.items() if k != "client_number"},
+    bulk_insert(session, Subscription, [{**{k: v for k, v in row.items() if k != "client_number"},
                                      "client_id": clients[row["client_number"]]} for row in plan.subs_new])
     _update(session, Subscription, plan.subs_changed)
     _delete(session, Subscription, plan.subs_gone)
-    _insert(session, RoleAssignment, [{"client_id": clients[n], "role": role, "team_member_id": members[code],
+    bulk_insert(session, RoleAssignment, [{"client_id": clients[n], "role": role, "team_member_id": members[code],
                                        "product": None} for n, role, code in plan.roles_new])
     _update(session, RoleAssignment, [{"id": rid, "team_member_id": members[code]} for rid, code in plan.roles_changed])
     _delete(session, RoleAssignment, plan.roles_gone)
-    _insert(session, BankAccount, [{"client_id": clients[n], "iban": iban} for n, iban in plan.ibans_new])
+    bulk_insert(session, BankAccount, [{"client_id": clients[n], "iban": iban} for n, iban in plan.ibans_new])
     _delete(session, BankAccount, plan.ibans_gone)
-    _insert(session, Person, plan.persons_new)
+    bulk_insert(session, Person, plan.persons_new)
     _update(session, Person, [{**row, "updated_at": now} for row in plan.persons_changed])
     persons = id_map(session, Person.contact_number, {link["contact_number"] for link in plan.links_new})
-    _insert(session, ClientContact, [
+    bulk_insert(session, ClientContact, [
         {**{k: v for k, v in link.items() if k not in ("client_number", "contact_number")},
          "client_id": clients[link["client_number"]], "person_id": persons[link["contact_number"]]}
         for link in plan.links_new])
@@ -82,64 +80,15 @@ def _insert_clients(session: Session, plan: Plan, clients: dict[str, int]) -> li
                     row[f"{name}_id"] = clients.get(target)
                     done.add((number, name))
             rows.append(row)
-        _insert(session, Client, rows)
+        bulk_insert(session, Client, rows)
         clients.update(id_map(session, Client.client_number, ready))
     return [(number, name, target) for number, name, target in plan.refs if (number, name) not in done]
-
-
-def _grouped(rows: list[dict]) -> Iterator[tuple[tuple[str, ...], list[dict]]]:
-    # One executemany per set of keys: Core statements, since the ORM's bulk insert splits its
-    # batches wherever a value is None (to let server defaults apply) — thousands of round trips.
-    groups: dict[tuple[str, ...], list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    yield from groups.items()
-
-
-_COPY_FROM = 500  # rows: below this an INSERT is as quick as a COPY
-
-
-def _insert(session: Session, model: type, rows: list[dict]) -> None:
-    connection = session.connection()
-    for keys, group in _grouped(rows):
-        if connection.dialect.name == "postgresql" and len(group) >= _COPY_FROM:
-            _copy(connection, model.__table__, keys, group)
-        else:
-            session.execute(model.__table__.insert(), group)
-
-
-def _csv_cell(value: object) -> str:
-    # COPY … (FORMAT csv): an unquoted empty field is NULL, a quoted one is text (an empty string too).
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Enum):
-        value = value.value
-    elif isinstance(value, date):
-        value = value.isoformat()
-    return '"' + str(value).replace('"', '""') + '"'
-
-
-def _copy(connection: sa.Connection, table: sa.Table, keys: tuple[str, ...], rows: list[dict]) -> None:
-    """PostgreSQL COPY in the session's transaction: several times faster than INSERTs for 100,000 rows.
-
-    Columns not given take their server defaults (timestamps, false flags), as with an INSERT.
-    """
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write(",".join(_csv_cell(row[key]) for key in keys))
-        buffer.write("\n")
-    buffer.seek(0)
-    columns = ", ".join(table.c[key].name for key in keys)
-    with connection.connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
 
 
 def _update(session: Session, model: type, rows: list[dict]) -> None:
     """UPDATE … WHERE id = :id, executemany per set of changed columns."""
     table = model.__table__
-    for keys, group in _grouped(rows):
+    for keys, group in grouped(rows):
         names = [key for key in keys if key != "id"]
         statement = table.update().where(table.c.id == sa.bindparam("row_id")).values(
             {name: sa.bindparam(f"new_{name}", type_=table.c[name].type) for name in names})

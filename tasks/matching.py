@@ -24,6 +24,7 @@ from sbrflow.domain.matching import (
     match_return,
 )
 from sbrflow.models import Client, Subscription
+from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.cases import Case
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import AuditEvent, CaseDocument, MatchMethod, MatchStatus, ReturnMatch
@@ -108,7 +109,7 @@ def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
     supporting = [{"case_id": o.case_id, "document_id": o.return_id, "is_current": False, "attached_at": now,
                    "replaced_at": None} for o in matched if o.return_id in listings]
     if supporting:
-        session.execute(sa.insert(CaseDocument), supporting)
+        bulk_insert(session, CaseDocument, supporting)
     matched = [o for o in matched if o.return_id not in listings]
     if not matched:
         return {"corrections": 0, "cases_return_received": 0}
@@ -140,7 +141,7 @@ def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
     batch = {o.return_id for o in matched}
     latest = [{"case_id": c, "document_id": d, "is_current": True, "attached_at": now, "replaced_at": None}
               for c, d in current.items() if d in batch]
-    session.execute(sa.insert(CaseDocument), history + latest)
+    bulk_insert(session, CaseDocument, history + latest)
     if to_received:
         session.execute(
             sa.update(Case).where(Case.id.in_(list(to_received)))
@@ -162,7 +163,7 @@ def _write_outcomes(session: Session, outcomes: list[MatchOutcome], now: datetim
     } for o in outcomes]
     new = [r for r in rows if r["document_id"] not in existing]
     if new:
-        session.execute(sa.insert(ReturnMatch), [{**r, "attempts": 1} for r in new])
+        bulk_insert(session, ReturnMatch, [{**r, "attempts": 1} for r in new])
     updates = [{"b_id": existing[r["document_id"]], **r} for r in rows if r["document_id"] in existing]
     if updates:
         session.connection().execute(

@@ -251,9 +251,9 @@ def test_clients_billed_to_themselves_or_to_each_other_get_their_references(db, 
 
 
 def test_the_bulk_path_stores_the_same_values_as_plain_inserts(db, tmp_path, monkeypatch):
-    from sbrflow.tasks import crm_apply
+    from sbrflow.models import bulk
 
-    monkeypatch.setattr(crm_apply, "_COPY_FROM", 1)  # COPY on PostgreSQL even for these few rows
+    monkeypatch.setattr(bulk, "COPY_FROM", 1)  # COPY on PostgreSQL even for these few rows
     rows = [client(Naam='Bakkerij "De Korenaar", Zoet;Zout'), work_company()]
     report = import_workbook(workbook(tmp_path / "office.xlsx", clients=rows))
     assert report.ok and report.written

@@ -245,3 +245,20 @@ def test_assigning_to_a_client_without_that_case_says_what_to_do(db):
         assign_manually(session, doc, "1001", period_label=None, actor="anna")
     with pytest.raises(ManualAssignError, match="no client with client number 9999"), unit_of_work() as session:
         assign_manually(session, doc, "9999", period_label=None, actor="anna")
+
+
+def test_the_bulk_copy_path_writes_the_same_outcomes(db, monkeypatch):
+    from sbrflow.models import bulk
+
+    monkeypatch.setattr(bulk, "COPY_FROM", 1)  # COPY on PostgreSQL even for these few rows
+    with unit_of_work() as session:
+        _office(session)
+        first = _doc(session, Tax.OB, "001000044B37", *Q1, created=datetime(2026, 4, 1))
+        second = _doc(session, Tax.OB, "001000044B37", *Q1, kind="correction", created=datetime(2026, 4, 9))
+        unknown = _doc(session, Tax.OB, "999999990B01", *Q1)
+    with unit_of_work() as session:
+        summary = match_pending(session, today=TODAY)
+        current = dict(session.execute(sa.select(CaseDocument.document_id, CaseDocument.is_current)).all())
+    assert (summary["matched"], summary["corrections"], summary["unmatched"]) == (2, 1, {"unknown_identifier": 1})
+    assert current == {first: False, second: True}
+    assert _status(unknown)[:2] == (MatchStatus.UNMATCHED, "unknown_identifier")
