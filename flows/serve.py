@@ -12,6 +12,7 @@ from prefect import serve
 from prefect.schedules import Cron, Interval
 
 from sbrflow.flows.intake import poll_returns
+from sbrflow.flows.matching import match_returns
 from sbrflow.flows.planning import bulk_start, plan_periods, rerun_client
 
 PLAN_PERIODS_CRON = "0 6 * * *"  # daily, before the office starts; a day's delay costs nothing
@@ -37,6 +38,10 @@ def deployments() -> list:
         poll_returns.to_deployment(
             name="poll-returns", schedule=Interval(timedelta(minutes=POLL_RETURNS_MINUTES)), tags=["intake"],
             description="Every 10 minutes: new SBR returns from every enabled source package, each stored once.",
+        ),
+        match_returns.to_deployment(
+            name="match-returns", tags=["matching", "operator"],
+            description="On demand: match every received return not matched yet (also runs after each poll).",
         ),
     ]
 

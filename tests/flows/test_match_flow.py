@@ -105,3 +105,18 @@ def test_a_crm_import_that_fixes_the_identifier_rematches_the_waiting_return(pre
     with unit_of_work() as session:
         case = session.scalars(sa.select(Case).join(Client).where(Client.client_number == "2002")).one()
         assert case.state is CaseState.RETURN_RECEIVED
+
+
+def test_match_returns_is_offered_on_demand_by_serve_and_prefect_yaml():
+    from pathlib import Path
+
+    import yaml
+
+    from sbrflow.flows.serve import deployments
+
+    by_name = {d.name: d for d in deployments()}
+    assert by_name["match-returns"].schedules == []
+    assert by_name["match-returns"].entrypoint == "flows/matching.py:match_returns"
+    spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "prefect.yaml").read_text())
+    entry = {d["name"]: d for d in spec["deployments"]}["match-returns"]
+    assert entry["entrypoint"] == "flows/matching.py:match_returns" and "schedules" not in entry
