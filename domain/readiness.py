@@ -6,7 +6,7 @@ blocked, with these reasons). Pure: the caller gathers the facts; nothing here r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -85,7 +85,10 @@ class ClientFacts:
     sbr_enabled: bool = False
     ideal_enabled: bool = False
     products: frozenset[Product] = frozenset()
-    roles: frozenset[Role] = frozenset()  # roles held by an active team member
+    roles: frozenset[Role] = frozenset()  # roles held by an active team member (general assignments)
+    # Per product with its own assignments: the roles held for that product (an override wins over
+    # the general holder, and counts only when its member is active). Products not listed use `roles`.
+    roles_for: Mapping[Product, frozenset[Role]] = field(default_factory=dict)
     contacts: tuple[ContactFacts, ...] = field(default_factory=tuple)
 
 
@@ -173,7 +176,8 @@ def readiness_problems(
         problems.append(Problem(Reason.PRODUCT_NOT_LINKED, f"the client does not take {product.value}"))
     products = [product] if product is not None else sorted(facts.products)
     problems += _fiscal_problems(facts, products)
-    for role in sorted(set(required_roles) - facts.roles):
+    held = facts.roles_for.get(product, facts.roles) if product is not None else facts.roles
+    for role in sorted(set(required_roles) - held):
         problems.append(Problem(Reason.ROLE_MISSING, f"no active team member holds the role {role.value}"))
     if not facts.sbr_enabled:
         problems.append(Problem(Reason.SBR_NOT_ENABLED, "SBR is not enabled for this client"))

@@ -15,17 +15,11 @@ import typer
 from sqlalchemy.orm import joinedload
 
 from sbrflow.domain.errors import SbrflowError
+from sbrflow.flows.cli_matching import match_info
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
 
 returns_app = typer.Typer(help="SBR returns: parse, poll the source packages, list and show.", no_args_is_help=True)
-
-
-def match_info(session, document_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Matching's view of these documents (match_status, client_number, case_id); see flows/cli_matching."""
-    from sbrflow.flows.cli_matching import match_info as _match_info
-
-    return _match_info(session, document_ids)
 
 
 def echo_json(value: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -101,7 +101,7 @@ def _current_documents(session: Session, case_ids: Iterable[int]) -> dict[int, i
 
 
 def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
-            listings: set[int] = frozenset()) -> dict[str, int]:
+            listings: Collection[int] = frozenset()) -> dict[str, int]:
     """Attach matched documents to their cases; a newer one replaces the current one, kept as history.
 
     An ICP opgaaf (EU sales listing) belongs to the case too, but never replaces the return itself.
@@ -138,9 +138,9 @@ def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
         )
     history = [{"case_id": o.case_id, "document_id": o.return_id, "is_current": False, "attached_at": now,
                 "replaced_at": now} for o in matched if current[o.case_id] != o.return_id]
-    batch = {o.return_id for o in matched}
+    # Every case in `current` got at least one document of this batch, and the last one is current.
     latest = [{"case_id": c, "document_id": d, "is_current": True, "attached_at": now, "replaced_at": None}
-              for c, d in current.items() if d in batch]
+              for c, d in current.items()]
     bulk_insert(session, CaseDocument, history + latest)
     if to_received:
         session.execute(

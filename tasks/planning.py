@@ -13,7 +13,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -174,21 +174,12 @@ def _block_rows(session: Session, scope: Scope, templates: dict[Product, Workflo
     # One load of the facts for every product; a big selection reads all clients rather than
     # sending tens of thousands of ids as bind parameters.
     facts = load_client_facts(session, client_ids=ids if len(ids) <= 5000 else None) if ids else {}
-    overrides: dict[tuple[int, Product], set[Role]] = defaultdict(set)
-    for client_id, role, product in session.execute(
-        sa.select(RoleAssignment.client_id, RoleAssignment.role, RoleAssignment.product)
-        .join(TeamMember, TeamMember.id == RoleAssignment.team_member_id)
-        .where(RoleAssignment.product.is_not(None), TeamMember.active.is_(True))
-    ):
-        overrides[(client_id, Product(product))].add(Role(role))
     threshold = get_settings().ubo_threshold
     rows: list[dict] = []
     for client_id, product in sorted(pairs):
         client_facts = facts.get(client_id)
         if client_facts is None:  # not a client: handled below
             continue
-        if (client_id, product) in overrides:  # a product-specific assignment counts for that product
-            client_facts = replace(client_facts, roles=client_facts.roles | overrides[(client_id, product)])
         problems = readiness_problems(client_facts, today=scope.run_date, product=product,
                                       required_roles=templates[product].required_roles(), ubo_threshold=threshold)
         if problems:

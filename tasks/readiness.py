@@ -54,22 +54,25 @@ def load_client_facts(
 
     # The holder of a role is the product's own assignment when there is one, else the general one;
     # the role counts only when that holder is active (an inactive override is not covered by the general).
-    holders: dict[tuple[int, Role], tuple[bool, bool]] = {}  # (client, role) → (is product override, active)
-    role_scope = RoleAssignment.product.is_(None)
-    if product is not None:
-        role_scope = sa.or_(role_scope, RoleAssignment.product == product)
+    general: dict[tuple[int, Role], bool] = {}  # (client, role) → holder active
+    overrides: dict[tuple[int, Product], dict[Role, bool]] = defaultdict(dict)
     for client_id, role, role_product, active in session.execute(
         sa.select(RoleAssignment.client_id, RoleAssignment.role, RoleAssignment.product, TeamMember.active)
         .join(TeamMember, TeamMember.id == RoleAssignment.team_member_id)
-        .where(RoleAssignment.client_id.in_(chosen), role_scope)
+        .where(RoleAssignment.client_id.in_(chosen))
     ):
-        override = role_product is not None
-        if override or (client_id, role) not in holders:
-            holders[(client_id, role)] = (override, active)
+        if role_product is None:
+            general[(client_id, role)] = active
+        else:
+            overrides[(client_id, role_product)][role] = active
     roles: dict[int, set[Role]] = defaultdict(set)
-    for (client_id, role), (_override, active) in holders.items():
+    for (client_id, role), active in general.items():
         if active:
             roles[client_id].add(role)
+    roles_for: dict[int, dict[Product, frozenset[Role]]] = defaultdict(dict)
+    for (client_id, prod), own in overrides.items():
+        held = {r for r in roles[client_id] if r not in own} | {r for r, active in own.items() if active}
+        roles_for[client_id][prod] = frozenset(held)
 
     # An address that two persons share does not reach one person: it does not count as a contact e-mail.
     shared = (
@@ -101,7 +104,9 @@ def load_client_facts(
             client_number=c.client_number, kind=c.kind, status=c.status, legal_form=c.legal_form,
             rsin=c.rsin, bsn=c.bsn, ob_number=c.ob_number, payroll_tax_number=c.payroll_tax_number,
             sbr_enabled=c.sbr_enabled, ideal_enabled=c.ideal_enabled,
-            products=frozenset(products[cid]), roles=frozenset(roles[cid]), contacts=tuple(contacts[cid]),
+            products=frozenset(products[cid]), contacts=tuple(contacts[cid]),
+            roles=roles_for[cid].get(product, frozenset(roles[cid])) if product else frozenset(roles[cid]),
+            roles_for=dict(roles_for[cid]),
         )
         for cid, c in base.items()
     }

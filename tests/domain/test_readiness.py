@@ -107,3 +107,10 @@ def test_an_identification_counts_until_the_document_expires():
     contact = ContactFacts("C1", **IDENTIFIED, id_document_expires_on=TODAY)
     assert is_identified(contact, TODAY) and not is_identified(contact, date(2026, 11, 24))
     assert not is_identified(ContactFacts("C1", id_document_type="paspoort"), TODAY)
+
+
+def test_a_product_with_its_own_role_assignments_is_judged_on_those_roles():
+    facts = replace(READY, roles=frozenset(Role),
+                    roles_for={Product.PAYROLL_RETURN: frozenset(Role) - {Role.SALARIS}})
+    assert reasons(facts, product=Product.PAYROLL_RETURN, required_roles=[Role.SALARIS]) == [Reason.ROLE_MISSING]
+    assert reasons(facts, product=Product.VAT_RETURN, required_roles=[Role.SALARIS]) == []

@@ -74,10 +74,6 @@ def _doc(session, tax, fiscal_id, start, end, kind="return", created=None) -> in
     return doc.id
 
 
-def _match(session) -> ReturnMatch | None:
-    return session.scalars(sa.select(ReturnMatch)).all()
-
-
 def _status(doc_id) -> tuple:
     with unit_of_work() as session:
         m = session.scalars(sa.select(ReturnMatch).where(ReturnMatch.document_id == doc_id)).one()

@@ -230,3 +230,17 @@ def test_rerun_replans_one_client_only(db):
     # One named period, even outside the horizon.
     rerun(RUN, "3", product=Product.VAT_RETURN, period_label="2024-Q2")
     assert [c.period_label for c in cases(client="3")] == ["2024-Q2"]
+
+
+def test_a_product_override_held_by_an_inactive_member_blocks_that_product_only(db):
+    add_client("1", (Product.VAT_RETURN, Frequency.QUARTER), (Product.PAYROLL_RETURN, Frequency.MONTH))
+    with unit_of_work() as session:  # salaris for payroll goes to a member who has left
+        client_id = session.scalar(sa.select(Client.id).where(Client.client_number == "1"))
+        session.add(RoleAssignment(client_id=client_id, role=Role.SALARIS, product=Product.PAYROLL_RETURN,
+                                   team_member=TeamMember(code="XX", name="Left", active=False)))
+    plan(RUN)
+    payroll = {c.state for c in cases(client="1", product=Product.PAYROLL_RETURN)}
+    vat = {c.state for c in cases(client="1", product=Product.VAT_RETURN)}
+    assert payroll == {CaseState.BLOCKED} and vat == {CaseState.WAITING_FOR_RETURN}
+    assert {r["code"] for r in cases(client="1", product=Product.PAYROLL_RETURN)[0].blocked_reasons} == {
+        "role_missing"}
