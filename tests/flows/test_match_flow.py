@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, Product, Tax
-from sbrflow.flows.cli import app
+from sbrflow.cli.main import app
 from sbrflow.flows.matching import match_returns
 from sbrflow.models import Client, Subscription
 from sbrflow.models.cases import Case

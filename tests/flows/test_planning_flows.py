@@ -11,7 +11,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from typer.testing import CliRunner
 
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
-from sbrflow.flows.cli import app
+from sbrflow.cli.main import app
 from sbrflow.flows.planning import plan_periods
 from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work

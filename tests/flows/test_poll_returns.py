@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from sbrflow.config.settings import get_settings
-from sbrflow.flows.cli import app
+from sbrflow.cli.main import app
 from sbrflow.flows.intake import SourcesFailed, poll_returns
 from sbrflow.integrations.simulator import Faults, SourceSimulator, generated_catalogue
 from sbrflow.models.db import unit_of_work
@@ -49,7 +49,7 @@ def test_a_source_that_is_down_fails_alone_and_a_rerun_stores_nothing_twice(pref
         add_source("package", url=sim.url)
         add_source("offline", url=f"http://127.0.0.1:{_closed_port()}/api/v1")
         add_source("switched-off", url=f"http://127.0.0.1:{_closed_port()}/api/v1")
-        from sbrflow.flows.cli_sources import disable
+        from sbrflow.cli.sources import disable
 
         disable("switched-off")
         state = poll_returns(return_state=True)

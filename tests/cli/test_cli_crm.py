@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from sbrflow.flows.cli import app, main
+from sbrflow.cli.main import app, main
 from sbrflow.integrations.crm import write_workbook
 from sbrflow.tasks.demo import demo_workbook_rows
 

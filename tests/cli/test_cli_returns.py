@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sbrflow.config.settings import get_settings
-from sbrflow.flows.cli import app
+from sbrflow.cli.main import app
 from sbrflow.integrations.sbr.generate import payroll_return_xml
 from sbrflow.integrations.simulator import Entry, SourceSimulator, generated_catalogue
 from sbrflow.tasks.intake import poll_source_once
@@ -66,7 +66,7 @@ def test_sources_add_list_and_disable(db, tmp_path):
 
 
 def test_sources_add_needs_exactly_one_of_folder_and_url(db):
-    from sbrflow.flows.cli_sources import SourceConfigError
+    from sbrflow.cli.sources import SourceConfigError
 
     with pytest.raises(SourceConfigError, match="exactly one"):
         _run("sources", "add", "x")

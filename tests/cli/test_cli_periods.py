@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sbrflow.domain.errors import InvalidIdentifier, InvalidPeriod
-from sbrflow.flows.cli import app, main
+from sbrflow.cli.main import app, main
 
 runner = CliRunner()
 

@@ -8,16 +8,16 @@ import typer
 
 from sbrflow.config.settings import ConfigurationError
 from sbrflow.domain.errors import SbrflowError
-from sbrflow.flows.cli_crm import crm_app
-from sbrflow.flows.cli_db import db_app
-from sbrflow.flows.cli_matching import register as register_matching_commands
-from sbrflow.flows.cli_periods import periods_app
-from sbrflow.flows.cli_planning import planning_app
-from sbrflow.flows.cli_returns import returns_app
-from sbrflow.flows.cli_simulate import simulate_app
-from sbrflow.flows.cli_sources import sources_app
+from sbrflow.cli.crm import crm_app
+from sbrflow.cli.db import db_app
+from sbrflow.cli.matching import register as register_matching_commands
+from sbrflow.cli.periods import periods_app
+from sbrflow.cli.planning import planning_app
+from sbrflow.cli.returns import returns_app
+from sbrflow.cli.simulate import simulate_app
+from sbrflow.cli.sources import sources_app
 
-# Each area of the command line lives in its own module flows/cli_<area>.py and is registered here.
+# Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
 app = typer.Typer(
     name="sbrflow",
@@ -39,7 +39,7 @@ app.add_typer(simulate_app, name="simulate")
 @app.command("demo")
 def demo() -> None:
     """Migrate, load the demo office and run the pipeline end to end; print a summary."""
-    from sbrflow.flows.cli_db import upgrade_database
+    from sbrflow.cli.db import upgrade_database
     from sbrflow.flows.demo import demo_office
 
     upgrade_database()
@@ -52,7 +52,7 @@ def demo() -> None:
 
 def _echo_demo_returns() -> None:
     """One matched return and the unmatched queue with reasons, as an operator would look them up."""
-    from sbrflow.flows.cli_matching import matched_example, unmatched_rows
+    from sbrflow.cli.matching import matched_example, unmatched_rows
 
     example = matched_example()
     if example:

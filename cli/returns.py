@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.orm import joinedload
 
 from sbrflow.domain.errors import SbrflowError
-from sbrflow.flows.cli_matching import match_info
+from sbrflow.cli.matching import match_info
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
 
