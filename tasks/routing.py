@@ -330,6 +330,25 @@ def work_list(member: str) -> list[dict[str, Any]]:
         return items
 
 
+def where_cases_stand(limit: int = 50) -> list[dict[str, Any]]:
+    """Every case past waiting for its return: client, product, period, state, stage and its assignee."""
+    with unit_of_work() as session:
+        members = _members(session)
+        assignee = (sa.select(ST.c.team_member_id)
+                    .where(ST.c.case_id == T.c.id, ST.c.stage_code == T.c.current_stage).scalar_subquery())
+        rows = session.execute(
+            sa.select(T.c.id, Client.client_number, T.c.product, T.c.period_label, T.c.state, T.c.current_stage,
+                      assignee)
+            .join(Client, Client.id == T.c.client_id)
+            .where(T.c.state.in_([s.value for s in (CaseState.RETURN_RECEIVED, CaseState.IN_PROGRESS,
+                                                   CaseState.WITH_CLIENT, CaseState.APPROVED)])
+                   | ((T.c.state == CaseState.BLOCKED.value) & T.c.current_stage.is_not(None)))
+            .order_by(T.c.id).limit(limit))
+        return [{"case_id": i, "client_number": n, "product": str(p), "period_label": label, "state": str(state),
+                 "stage": stage, "assignee": members.code.get(m) if m else None}
+                for i, n, p, label, state, stage, m in rows]
+
+
 # --- the route pass ---------------------------------------------------------------------------------
 
 def _fresh_view(case_id: int, client_number: str, template: WorkflowTemplate) -> CaseView:
