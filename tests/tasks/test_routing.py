@@ -17,7 +17,7 @@ from sbrflow.domain.case_states import CaseState, StageState
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, Product, Role, Tax
 from sbrflow.domain.errors import NotFound
 from sbrflow.domain.routing import RoutingRefused
-from sbrflow.models import CaseCheckpoint, CaseStage, Client, RoleAssignment, Subscription, TeamMember
+from sbrflow.models import CaseStage, TemplateVersion, Client, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.cases import Case
 from sbrflow.models.db import get_engine, unit_of_work
 from sbrflow.models.matching import AuditEvent
@@ -263,4 +263,29 @@ def test_two_concurrent_route_passes_move_every_case_exactly_once(db):
             "SELECT case_id, count(*) FROM audit_event WHERE action = 'stage.started' GROUP BY case_id")).all()
         assert len(started) == 400 and all(n == 1 for _, n in started)
         assert conn.execute(sa.select(sa.func.count()).select_from(CaseStage.__table__)).scalar() == 400 * 3
-        assert conn.execute(sa.select(sa.func.count()).select_from(CaseCheckpoint.__table__)).scalar() == 400 * 12
+        assert conn.execute(sa.select(sa.func.count()).select_from(TemplateVersion.__table__)).scalar() == 1
+
+
+def test_a_running_case_keeps_the_checkpoints_of_the_template_version_it_started_with(db, tmp_path, monkeypatch):
+    case_id = _matched_and_routed()
+    tick_checkpoint(case_id, 1, "AD")
+    before = show_case(case_id)["stages"]
+    from sbrflow.config.workflows import DEFAULT_DIRECTORY
+
+    for file in DEFAULT_DIRECTORY.glob("*.yaml"):  # a new version with other checkpoints
+        text = file.read_text(encoding="utf-8")
+        if file.stem == "vat_return":
+            text = text.replace("version: 1", "version: 2").replace(
+                "Bankmutaties tot en met de laatste dag van het tijdvak verwerkt", "Iets heel anders")
+        (tmp_path / file.name).write_text(text, encoding="utf-8")
+    from sbrflow.config.workflows import load_templates
+
+    monkeypatch.setattr("sbrflow.tasks.routing._templates", lambda: load_templates(tmp_path))
+    assert show_case(case_id)["stages"] == before
+    # A case that enters its stages now runs on the new version (stored as well).
+    with unit_of_work() as session:
+        _doc(session)  # a correction restarts the case: it keeps its version
+        match_pending(session, today=TODAY)
+    route_once()
+    assert show_case(case_id)["stages"][0]["checkpoints"][0]["text"].startswith("Bankmutaties")
+    assert before[0]["checkpoints"][0]["text"].startswith("Bankmutaties")
