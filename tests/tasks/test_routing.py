@@ -289,3 +289,21 @@ def test_a_running_case_keeps_the_checkpoints_of_the_template_version_it_started
     route_once()
     assert show_case(case_id)["stages"][0]["checkpoints"][0]["text"].startswith("Bankmutaties")
     assert before[0]["checkpoints"][0]["text"].startswith("Bankmutaties")
+
+
+def test_a_client_rejection_sends_the_case_back_to_its_last_stage_and_an_approval_approves(db):
+    from sbrflow.tasks.routing import apply_client_decision
+
+    case_id = _matched_and_routed()
+    for member in ("AD", "AD", "AC"):
+        _tick_mandatory(case_id, member)
+        complete_current_stage(case_id, member)
+    with unit_of_work() as session:
+        apply_client_decision(session, case_id, approved=False, actor="client:P1", reason="omzet klopt niet")
+    case = show_case(case_id)
+    assert (case["state"], case["current_stage"], case["stages"][2]["assignee"]) == ("in_progress", "beoordelen", "AC")
+    assert case["history"][-1]["details"]["reason"] == "omzet klopt niet"
+    complete_current_stage(case_id, "AC")  # the ticks stayed
+    with unit_of_work() as session:
+        apply_client_decision(session, case_id, approved=True, actor="client:P1", details={"sha256": "ab"})
+    assert show_case(case_id)["state"] == "approved"
