@@ -110,9 +110,13 @@ def download(request: Request, token: str) -> Response:
 
 
 def _same_origin(request: Request) -> bool:
+    """Refuse a form posted from another site (the CSRF token is the main defence; this is a second one)."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return False
     origin = request.headers.get("origin")
+    # With Referrer-Policy no-referrer, browsers send `Origin: null` even for our own form.
     if not origin or origin == "null":
-        return origin is None  # browsers send Origin on POST; "null" comes from sandboxed or privacy contexts
+        return True
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
