@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -246,26 +247,55 @@ def _record(request: ApprovalRequest, decision: Decision, *, now: datetime, via:
     request.decided_via = via
 
 
-def _load(session: Session, token: str, *, lock: bool = False) -> ApprovalRequest | None:
+@dataclass(slots=True)
+class _Found:
+    request: ApprovalRequest
+    case: Case
+    client: Client
+    current: TaxReturnDocument | None  # the case's current document (None: it has none)
+
+
+def _lookup(session: Session, token: str, *, lock: bool = False) -> _Found | None:
+    """The request of a token with its case, client and the case's current document: one query."""
     if not well_formed(token):
         return None
-    query = sa.select(ApprovalRequest).where(ApprovalRequest.token_sha256 == hash_token(token))
+    query = (
+        sa.select(ApprovalRequest, Case, Client, TaxReturnDocument)
+        .join(Case, Case.id == ApprovalRequest.case_id).join(Client, Client.id == Case.client_id)
+        .outerjoin(CaseDocument, sa.and_(CaseDocument.case_id == Case.id, CaseDocument.is_current.is_(True)))
+        .outerjoin(TaxReturnDocument, TaxReturnDocument.id == CaseDocument.document_id)
+        .where(ApprovalRequest.token_sha256 == hash_token(token))
+    )
     if lock:
-        query = query.with_for_update()
-    return session.scalar(query)
+        query = query.with_for_update(of=[ApprovalRequest.__table__, Case.__table__])
+    row = session.execute(query).first()
+    return _Found(*row) if row is not None else None
 
 
-def _status(session: Session, request: ApprovalRequest | None, now: datetime) -> LinkStatus:
-    if request is None:
+def _status(found: _Found | None, now: datetime) -> LinkStatus:
+    if found is None:
         return LinkStatus.UNKNOWN
-    current = current_document(session, request.case_id)
+    request = found.request
     status = link_status(
         RequestFacts(request.state, _aware(request.expires_at), request.document_sha256, request.presentation),
-        now=now, current_sha256=current.sha256 if current is not None else None,
+        now=now, current_sha256=found.current.sha256 if found.current is not None else None,
     )
-    if status is LinkStatus.VALID and request.case.state is not CaseState.WITH_CLIENT:
+    if status is LinkStatus.VALID and found.case.state is not CaseState.WITH_CLIENT:
         return LinkStatus.VOID  # the office took the case back
     return status
+
+
+@lru_cache(maxsize=4096)
+def _totals(sha256: str, document_id: int) -> tuple[tuple[str, Decimal], ...]:
+    """The facts of a document, parsed once per process: a document's bytes never change under its hash."""
+    from sbrflow.integrations.sbr.parser import parse_return
+    from sbrflow.tasks.intake import read_document_bytes
+
+    with unit_of_work() as session:
+        parsed = parse_return(read_document_bytes(session.get(TaxReturnDocument, document_id)))
+    if parsed.sha256 != sha256:
+        raise SbrflowError(f"document {document_id}: its bytes do not match the stored SHA-256")
+    return parsed.totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,24 +320,20 @@ class ApprovalPage:
 
 def approval_page(token: str, *, now: datetime | None = None) -> ApprovalPage:
     """What the link shows, or LinkNotValid(unknown | expired | used | void)."""
-    from sbrflow.integrations.sbr.parser import parse_return
-    from sbrflow.tasks.intake import read_document_bytes
-
     now = _now(now)
     with unit_of_work() as session:
-        request = _load(session, token)
-        status = _status(session, request, now)
+        found = _lookup(session, token)
+        status = _status(found, now)
         if status is not LinkStatus.VALID:
             raise LinkNotValid(status)
-        case, document = request.case, session.get(TaxReturnDocument, request.document_id)
-        client = session.get(Client, case.client_id)
-        parsed = parse_return(read_document_bytes(document))
+        request, case, client, document = found.request, found.case, found.client, found.current
         return ApprovalPage(
             request_id=request.id, presentation=request.presentation, client_name=client.name,
             product=case.product, period_label=case.period_label, period_start=case.period_start,
             period_end=case.period_end, deadline=case.deadline_effective, amount_due=document.amount_due,
             payment_reference=case_payment_reference(case, client), document_sha256=document.sha256,
-            document_kind=document.kind, totals=parsed.totals, expires_at=_aware(request.expires_at),
+            document_kind=document.kind, totals=_totals(document.sha256, document.id),
+            expires_at=_aware(request.expires_at),
         )
 
 
@@ -317,14 +343,14 @@ def approval_document(token: str, *, now: datetime | None = None) -> tuple[str, 
 
     now = _now(now)
     with unit_of_work() as session:
-        request = _load(session, token)
-        status = _status(session, request, now)
+        found = _lookup(session, token)
+        status = _status(found, now)
         if status is not LinkStatus.VALID:
             raise LinkNotValid(status)
-        document = session.get(TaxReturnDocument, request.document_id)
+        document = found.current
         data = read_document_bytes(document)
         suffix = "xbrl" if document.tax is Tax.OB else "xml"
-        return f"aangifte-{request.case.period_label}.{suffix}", data, document.sha256
+        return f"aangifte-{found.case.period_label}.{suffix}", data, document.sha256
 
 
 def decide_approval(token: str, decision: Decision | str, *, reason: str | None = None, name: str | None = None,
@@ -332,16 +358,17 @@ def decide_approval(token: str, decision: Decision | str, *, reason: str | None 
     """Record the client's decision and move the case: approved/signed → approved, rejected → its last stage."""
     now = _now(now)
     with unit_of_work() as session:
-        request = _load(session, token, lock=True)
-        if request is not None and request.state is RequestState.DECIDED:
-            raise AlreadyDecided(request.decision, _aware(request.decided_at))
-        status = _status(session, request, now)
+        found = _lookup(session, token, lock=True)
+        if found is not None and found.request.state is RequestState.DECIDED:
+            raise AlreadyDecided(found.request.decision, _aware(found.request.decided_at))
+        status = _status(found, now)
         if status is not LinkStatus.VALID:
             raise LinkNotValid(status)
+        request = found.request
         checked = check_decision(request.presentation, decision, reason=reason, name=name, consent=consent)
         _record(request, checked.decision, now=now, via=via, reason=checked.reason,
                 signed_name=checked.signed_name, consent=consent if checked.decision is Decision.SIGNED else False)
-        case = session.get(Case, request.case_id, with_for_update=True)
+        case = found.case
         if checked.decision in ACCEPTING:
             transitions.client_approved(session, case, now)
         else:

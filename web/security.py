@@ -11,10 +11,6 @@ import threading
 import time
 from collections import deque
 
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
-
 # No scripts at all; styles and images only from this site; never inside a frame; no referrer, so
 # the token in the address never leaves with a link the client follows.
 SECURITY_HEADERS = {
@@ -31,14 +27,26 @@ SECURITY_HEADERS = {
 _TOKEN_IN_PATH = re.compile(r"(/a/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Adds SECURITY_HEADERS to every response (static files too)."""
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every response (static files too); a plain ASGI middleware, no body copy."""
 
-    async def dispatch(self, request: Request, call_next) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    def __init__(self, app) -> None:
+        self.app = app
+        self._headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self._headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def mask_path(text: str) -> str:
