@@ -164,13 +164,20 @@ def load(port: int, paths: list[str], clients: int) -> dict:
 
 
 STATIC_APP = """
-import sys
+import os, sys
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 import uvicorn
-app = FastAPI()
-app.mount("/", StaticFiles(directory=sys.argv[1]))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+
+def make():
+    app = FastAPI()
+    app.mount("/", StaticFiles(directory=os.environ["BENCH_STATIC_DIR"]))
+    return app
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    uvicorn.run("static_floor:make", factory=True, host="127.0.0.1", port=int(sys.argv[1]),
+                workers=int(sys.argv[2]), log_level="warning")
 """
 
 
@@ -180,6 +187,7 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=1_000)
     parser.add_argument("--requests", type=int, default=1_000)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes, for both servers")
     args = parser.parse_args()
 
     admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
@@ -199,7 +207,7 @@ def main() -> None:
         env = {**os.environ, "SBRFLOW_DATABASE_URL": url, "SBRFLOW_APPROVAL_LOOKUPS_PER_MINUTE": "0",
                "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         processes.append(subprocess.Popen(
-            [sys.executable, "-m", "sbrflow.cli", "web", "--port", str(port)], env=env,
+            [sys.executable, "-m", "sbrflow.cli", "web", "--port", str(port), "--workers", str(args.workers)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         _wait(port, "/health")
         for path in paths[:20]:  # warm up: imports, connection pool, template compilation
@@ -213,11 +221,14 @@ def main() -> None:
             conn.request("GET", paths[0])
             Path(folder, "page.html").write_bytes(conn.getresponse().read())
             static_port = _free_port()
-            processes.append(subprocess.Popen([sys.executable, "-c", STATIC_APP, folder, str(static_port)],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            Path(folder, "static_floor.py").write_text(STATIC_APP)
+            processes.append(subprocess.Popen(
+                [sys.executable, str(Path(folder, "static_floor.py")), str(static_port), str(args.workers)],
+                env={**os.environ, "BENCH_STATIC_DIR": folder}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             _wait(static_port, "/page.html")
             floor = load(static_port, ["/page.html"] * args.requests, args.clients)
         print(f"{'':<24} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7}")
+        print(f"uvicorn workers: {args.workers}; {args.clients} concurrent clients; {args.cases} cases")
         for label, r in (("approval page (PG)", page), ("same page, static file", floor)):
             print(f"{label:<24} {r['requests']:>8} {r['errors']:>6} {r['p50_ms']:>7} {r['p95_ms']:>7} "
                   f"{r['p99_ms']:>7} {r['per_second']:>7}")
