@@ -48,9 +48,13 @@ def demo() -> None:
     upgrade_database()
     result = demo_office()
     typer.echo("\nsbrflow demo — summary")
+    approvals = result.pop("approvals", None)
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
+    if approvals and approvals.get("link"):
+        typer.echo(f"  approval link (case {approvals['waiting_case']} waits for its client): {approvals['link']}")
+        typer.echo(f"  approved through the page's code path: case {approvals['approved_case']}")
 
 
 def _echo_demo_returns() -> None:

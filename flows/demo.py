@@ -11,6 +11,7 @@ from sbrflow.flows.crm import import_crm
 from sbrflow.flows.intake import poll_returns
 from sbrflow.flows.planning import plan_periods
 from sbrflow.integrations.simulator import SourceSimulator, returns_catalogue
+from sbrflow.tasks.approval_demo import demo_approvals
 from sbrflow.tasks.demo import (
     complete_demo_office,
     demo_returns,
@@ -39,8 +40,9 @@ def demo_office() -> dict[str, dict[str, int]]:
     )
     planned = plan_periods(run_date=DEMO_RUN_DATE)  # cases for the periods that ended in the last 12 months
     intake, matching = poll_demo_source()
+    approvals = demo_approvals()  # one case waits for its client (link printed), one approved via the page's code
     return {"loaded": loaded, "summary": summary, "planning": planned["totals"], "intake": intake,
-            "matching": matching}
+            "matching": matching, "approvals": approvals}
 
 
 def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:
