@@ -22,3 +22,11 @@ def test_the_demo_prints_a_working_link_and_approves_one_case(prefect_harness, d
         assert session.get(Case, result["approved_case"]).state is CaseState.APPROVED
     decided = list_approvals("decided")
     assert [(r["case_id"], r["decision"]) for r in decided] == [(result["approved_case"], "approved")]
+
+
+def test_request_approvals_flow_makes_one_request_per_waiting_case(prefect_harness, office):
+    from sbrflow.flows.approval import request_approvals
+
+    assert request_approvals() == {"requested": 1, "informed": 0, "blocked_no_recipient": 0}
+    assert request_approvals()["requested"] == 0
+    assert [r["case_id"] for r in list_approvals("open")] == [office.case_id]
