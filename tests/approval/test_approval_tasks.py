@@ -196,3 +196,35 @@ def test_the_message_fills_amount_reference_and_link(db, tmp_path, monkeypatch, 
 def test_pending_cases_with_the_client_get_one_request_each_and_a_second_pass_makes_none(office):
     assert request_pending_approvals(now=NOW) == {"requested": 1, "informed": 0, "blocked_no_recipient": 0}
     assert request_pending_approvals(now=NOW) == {"requested": 0, "informed": 0, "blocked_no_recipient": 0}
+
+
+def test_matching_a_corrected_return_voids_the_open_request_in_the_database(office, sample_bytes):
+    import hashlib
+    from datetime import date
+
+    from sbrflow.domain.approval import VoidReason
+    from sbrflow.domain.enums import Frequency, Product, Tax
+    from sbrflow.models import Subscription
+    from sbrflow.models.matching import MatchMethod, MatchStatus, ReturnMatch
+    from sbrflow.models.returns import DocumentStatus, SourcePackage, TaxReturnDocument
+    from sbrflow.tasks.matching import match_pending
+
+    made = request_approval(office.case_id, now=NOW)
+    corrected = sample_bytes.replace(b"OB-KTG00-AG", b"OB-KTG00-AH")
+    with unit_of_work() as session:
+        session.add(Subscription(client_id=office.client_id, product=Product.VAT_RETURN, frequency=Frequency.MONTH))
+        source = session.scalar(sa.select(SourcePackage.id))
+        first = session.scalar(sa.select(TaxReturnDocument.id))  # the fixture attached it; matching knows it
+        session.add(ReturnMatch(document_id=first, status=MatchStatus.MATCHED, client_id=office.client_id,
+                                case_id=office.case_id, method=MatchMethod.AUTOMATIC, matched_at=NOW))
+        session.add(TaxReturnDocument(
+            source_package_id=source, source_reference="correction", received_at=NOW,
+            sha256=hashlib.sha256(corrected).hexdigest(), size=len(corrected), content=corrected,
+            status=DocumentStatus.RECEIVED, tax=Tax.OB, kind="return", fiscal_id="001000044B37",
+            period_start=date(2021, 10, 1), period_end=date(2021, 10, 31), amount_due=3240))
+    with unit_of_work() as session:
+        summary = match_pending(session, today=date(2021, 11, 20), now=NOW)
+    assert summary["corrections"] == 1
+    with unit_of_work() as session:
+        row = session.get(ApprovalRequest, made["request_id"])
+        assert (row.state, row.void_reason) == (RequestState.VOID, VoidReason.DOCUMENT_REPLACED)
