@@ -82,8 +82,8 @@ def approval_url(token: str) -> str:
     return f"{get_settings().public_url}/a/{token}"
 
 
-def _template(case: Case) -> WorkflowTemplate:
-    templates = load_templates(get_settings().workflows_dir)
+def _template(case: Case, templates: dict[str, WorkflowTemplate] | None = None) -> WorkflowTemplate:
+    templates = templates if templates is not None else load_templates(get_settings().workflows_dir)
     if case.template_code not in templates:
         raise SbrflowError(f"case {case.id}: workflow template {case.template_code!r} is not in the templates folder")
     return templates[case.template_code]
@@ -154,11 +154,12 @@ def void_open_requests(session: Session, case_ids: list[int], reason: VoidReason
     return _void_open(session, list(case_ids), reason, now)
 
 
-def _make_request(session: Session, case: Case, now: datetime, via: str) -> dict:
+def _make_request(session: Session, case: Case, now: datetime, via: str,
+                  templates: dict[str, WorkflowTemplate] | None = None) -> dict:
     """Make the request for a case with_client (voiding an open one); the token only in the result."""
     if case.state is not CaseState.WITH_CLIENT:
         raise CaseNotWithClient(f"case {case.id} is {case.state.value}, not with_client: there is nothing to approve")
-    template = _template(case)
+    template = _template(case, templates)
     document = current_document(session, case.id)
     if document is None:
         raise ApprovalError(f"case {case.id} has no current return document to put to the client")
@@ -226,8 +227,9 @@ def request_pending_approvals(*, now: datetime | None = None) -> dict:
             .order_by(Case.id)
         ).all()
         made = blocked = informed = 0
+        templates = load_templates(get_settings().workflows_dir)  # once per run, not per case
         for case_id in case_ids:
-            result = _make_request(session, session.get(Case, case_id), now, "system")
+            result = _make_request(session, session.get(Case, case_id), now, "system", templates)
             if "blocked" in result:
                 blocked += 1
             elif result["presentation"] == Presentation.INFORMATION.value:

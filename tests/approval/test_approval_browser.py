@@ -122,8 +122,8 @@ def test_sign_with_typed_name_and_consent(page, server, office, tmp_path, monkey
 
     real = use_cases._template
 
-    def signing(case):  # the same template, put to the client for signing
-        template = real(case)
+    def signing(case, templates=None):  # the same template, put to the client for signing
+        template = real(case, templates)
         return template.model_copy(update={"sbr": template.sbr.model_copy(update={"presentation": "signing"})})
 
     monkeypatch.setattr(use_cases, "_template", signing)
