@@ -6,6 +6,7 @@ static/sbrflow.css; they get the same headers, CSRF signer and log masking.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -37,13 +38,23 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    # Synchronous endpoints run in AnyIO's thread pool (40 threads by default). Each request holds the
+    # GIL for a few milliseconds, so more threads than database connections only add switching.
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.web_threads
+    yield
+
+
 def create_app() -> FastAPI:
     """The sbrflow web application (client approval pages; team pages plug in the same way)."""
     from sbrflow.web import approval
 
     settings = get_settings()
     install_log_masking()
-    app = FastAPI(title="sbrflow", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="sbrflow", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.templates = make_templates()
     app.state.csrf = CsrfSigner(csrf_key(settings.web_secret_key, settings.var_dir))
