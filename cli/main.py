@@ -7,7 +7,7 @@ import sys
 import typer
 
 from sbrflow.config.settings import ConfigurationError
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
@@ -15,6 +15,7 @@ from sbrflow.cli.matching import register as register_matching_commands
 from sbrflow.cli.periods import periods_app
 from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
+from sbrflow.cli.routing import case_app, route, work_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
 
@@ -35,6 +36,9 @@ app.add_typer(returns_app, name="returns")
 register_matching_commands(returns_app)  # returns match | unmatched | assign
 app.add_typer(sources_app, name="sources")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(work_app, name="work")  # work list
+app.add_typer(case_app, name="case")  # case show | tick | untick | complete | reassign | send-back
+app.command("route")(route)
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(web_app)  # web
 
@@ -82,6 +86,9 @@ def main() -> None:
     try:
         app()
     except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except NotFound as exc:  # a case, member or checkpoint that does not exist: named, exit 2
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SbrflowError as exc:

@@ -166,7 +166,7 @@ def _make_request(session: Session, case: Case, now: datetime, via: str,
     client = session.get(Client, case.client_id)
     person, problem = find_recipient(session, case.client_id, template.sbr.recipient)
     if person is None:
-        transitions.block_for_client(session, case, NO_RECIPIENT, problem, now)
+        transitions.block_for_client(session, case, NO_RECIPIENT, problem, now, actor=_system(via))
         return {"case_id": case.id, "blocked": NO_RECIPIENT, "reason": problem}
     transitions.clear_block(session, case, NO_RECIPIENT)
     _void_open(session, [case.id], VoidReason.REPLACED, now)
@@ -191,7 +191,7 @@ def _make_request(session: Session, case: Case, now: datetime, via: str,
     if presentation is Presentation.INFORMATION:
         # Nothing to decide: the message informs the client, and the case moves on at once.
         _record(request, Decision.INFORMED, now=now, via=via)
-        transitions.client_approved(session, case, now)
+        transitions.client_approved(session, case, now, actor=_system(via), details=_evidence(request))
     log.info("approval request %s for case %s (%s), token %s", request.id, case.id, presentation.value,
              mask_token(token))
     return {
@@ -237,6 +237,19 @@ def request_pending_approvals(*, now: datetime | None = None) -> dict:
             else:
                 made += 1
         return {"requested": made, "informed": informed, "blocked_no_recipient": blocked}
+
+
+def _system(via: str) -> str:
+    from sbrflow.tasks.audit import system_actor
+
+    return system_actor() if via == "system" else f"{via}:approval"
+
+
+def _evidence(request: ApprovalRequest) -> dict:
+    """What the audit trail says was decided: the request, the decision and the exact document."""
+    return {"approval_request_id": request.id, "decision": request.decision.value,
+            "document_sha256": request.decided_sha256, "presentation": request.presentation.value,
+            **({"signed_name": request.signed_name} if request.signed_name else {})}
 
 
 def _record(request: ApprovalRequest, decision: Decision, *, now: datetime, via: str,
@@ -371,10 +384,11 @@ def decide_approval(token: str, decision: Decision | str, *, reason: str | None 
         _record(request, checked.decision, now=now, via=via, reason=checked.reason,
                 signed_name=checked.signed_name, consent=consent if checked.decision is Decision.SIGNED else False)
         case = found.case
+        actor = f"client:request-{request.id}"
         if checked.decision in ACCEPTING:
-            transitions.client_approved(session, case, now)
+            transitions.client_approved(session, case, now, actor=actor, details=_evidence(request))
         else:
-            transitions.client_rejected(session, case, checked.reason, now)
+            transitions.client_rejected(session, case, checked.reason, now, actor=actor, details=_evidence(request))
         log.info("approval request %s decided: %s via %s", request.id, checked.decision.value, via)
         return {"request_id": request.id, "case_id": case.id, "decision": checked.decision.value,
                 "case_state": case.state.value, "current_stage": case.current_stage,

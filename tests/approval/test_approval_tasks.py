@@ -80,6 +80,12 @@ def test_approving_moves_the_case_to_approved_and_records_the_evidence(office):
         assert (row.state, row.decision, row.decided_sha256) == (RequestState.DECIDED, Decision.APPROVED,
                                                                  row.document_sha256)
         assert row.recipient_person_id == office.person_id and row.decided_at is not None
+    from sbrflow.tasks.routing import show_case
+
+    event = show_case(office.case_id)["history"][-1]  # routing's transition, with what exactly was approved
+    assert (event["action"], event["from"], event["to"]) == ("case.client_approved", "with_client", "approved")
+    assert event["details"]["document_sha256"] == row.document_sha256
+    assert event["actor"] == f"client:request-{made['request_id']}"
 
 
 def test_a_link_is_single_use_and_a_second_submit_reports_the_decision_already_made(office):
@@ -108,6 +114,10 @@ def test_a_rejection_with_reason_sends_the_case_back_to_its_last_stage(office):
     assert (case.state, case.current_stage) == (CaseState.IN_PROGRESS, "beoordelen")
     rows = list_approvals("decided", now=NOW)
     assert rows[0]["reason"] == "Rubriek 1b is te hoog"
+    from sbrflow.tasks.routing import show_case
+
+    event = show_case(office.case_id)["history"][-1]
+    assert event["action"] == "case.client_rejected" and event["details"]["reason"] == "Rubriek 1b is te hoog"
 
 
 def test_an_expired_link_opens_nothing_and_the_case_stays_with_the_client(office):
