@@ -56,6 +56,7 @@ def demo() -> None:
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
+    _echo_case_positions()
     if approvals and approvals.get("link"):
         typer.echo(f"  approval link (case {approvals['waiting_case']} waits for its client): {approvals['link']}")
         typer.echo(f"  approved through the page's code path: case {approvals['approved_case']}")
@@ -71,6 +72,17 @@ def _echo_demo_returns() -> None:
     for row in unmatched_rows():
         typer.echo(f"  unmatched return {row['id']}: {row['tax']} {row['fiscal_id']} {row['period_start']} — "
                    f"{row['reason_code']}: {row['reason']}")
+
+
+def _echo_case_positions() -> None:
+    """Where each case with a return stands after routing (the demo's last word)."""
+    from sbrflow.tasks.routing import where_cases_stand
+
+    typer.echo("  where the cases with a return stand:")
+    for c in where_cases_stand():
+        stage = f" in {c['stage']} ({c['assignee'] or 'nobody'})" if c["stage"] else ""
+        typer.echo(f"    case {c['case_id']}: {c['client_number']} {c['product']} {c['period_label']} — "
+                   f"{c['state']}{stage}")
 
 
 @app.command("serve")

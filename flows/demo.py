@@ -16,6 +16,7 @@ from sbrflow.tasks.demo import (
     complete_demo_office,
     demo_returns,
     register_demo_source,
+    walk_demo_cases,
     summarise_office,
     write_demo_workbook,
 )
@@ -39,10 +40,12 @@ def demo_office() -> dict[str, dict[str, int]]:
         description="What the demo office holds after the run",
     )
     planned = plan_periods(run_date=DEMO_RUN_DATE)  # cases for the periods that ended in the last 12 months
-    intake, matching = poll_demo_source()
-    approvals = demo_approvals()  # one case waits for its client (link printed), one approved via the page's code
+    intake, matching = poll_demo_source()  # poll → match-returns → route-cases
+    routing = walk_demo_cases()  # one case through every stage to the client, one left in a stage
+    # One VAT case waits for its client (link printed), one approved through the page's code path.
+    approvals = demo_approvals(keep_in_stage=routing.get("left_in_stage_case"))
     return {"loaded": loaded, "summary": summary, "planning": planned["totals"], "intake": intake,
-            "matching": matching, "approvals": approvals}
+            "matching": matching, "routing": routing, "approvals": approvals}
 
 
 def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:

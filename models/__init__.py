@@ -13,7 +13,7 @@ from sbrflow.models.crm import (
     TeamMember,
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
-from sbrflow.models.routing import CaseCheckpoint
+from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
@@ -35,5 +35,6 @@ __all__ = [
     "SourcePackage",
     "Subscription",
     "TaxReturnDocument",
+    "TemplateVersion",
     "TeamMember",
 ]
