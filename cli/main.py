@@ -17,6 +17,7 @@ from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
+from sbrflow.cli.team import team_app
 
 # Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
@@ -37,6 +38,7 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(web_app)  # web
+app.add_typer(team_app, name="team")
 
 
 @app.command("demo")

@@ -1,0 +1,205 @@
+"""The team's pages under /team: sign in and out, the unmatched returns, the client card (and, with routing,
+Mijn werk and the case page).
+
+Thin: every rule is in the task layer (tasks/team.py, tasks/matching.py, tasks/client_card.py), the same
+functions the CLI calls. Dutch on screen; every action is a plain form POST with a CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from sbrflow.domain.matching import MatchReason
+from sbrflow.domain.team_auth import SignInFailure, SignInRefused
+from sbrflow.domain.errors import SbrflowError
+from sbrflow.tasks import client_card as cards
+from sbrflow.tasks import matching, team
+from sbrflow.tasks.team import SignedIn
+from sbrflow.web.approval import _same_origin
+from sbrflow.web.team_auth import (
+    SESSION_COOKIE,
+    SIGNIN_COOKIE,
+    TEAM_CSP,
+    csrf_for,
+    form_allowed,
+    new_pre_session,
+    read_form,
+    require_page_member,
+    secure,
+    session_token,
+    set_session_cookie,
+    signed_in,
+    signin_csrf,
+)
+
+router = APIRouter(prefix="/team", include_in_schema=False)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+REASON_LABELS = {
+    MatchReason.UNKNOWN_IDENTIFIER: "Onbekend nummer",
+    MatchReason.AMBIGUOUS: "Meer klanten met dit nummer",
+    MatchReason.CLIENT_NOT_ACTIVE: "Klant niet actief",
+    MatchReason.NO_SUBSCRIPTION: "Product niet afgenomen",
+    MatchReason.PERIOD_MISMATCH: "Tijdvak past niet",
+    MatchReason.NO_CASE: "Geen werkproces",
+    MatchReason.CASE_CLOSED: "Werkproces al afgerond",
+}
+
+
+def render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    """A team page: the office's base template, the member and the session's CSRF token, the team CSP."""
+    settings = request.app.state.settings
+    member = getattr(request.state, "member", None)
+    base = {"office_name": settings.office_name, "has_logo": settings.office_logo is not None,
+            "member": member, "csrf": csrf_for(request) if member else "", "reason_labels": REASON_LABELS,
+            "path": request.url.path, "has_work": getattr(request.app.state, "team_has_work", False)}
+    response = request.app.state.templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+    response.headers["Content-Security-Policy"] = TEAM_CSP
+    return response
+
+
+def refused_form(request: Request) -> HTMLResponse:
+    return render(request, "message.html", {
+        "title": "Formulier niet geaccepteerd", "text": "Dit formulier is niet via de teampagina's verstuurd.",
+        "hint": "Open de pagina opnieuw en probeer het nog eens."}, status=403)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of the team pages (never another site) after signing in."""
+    if target and target.startswith("/team") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/team"
+
+
+# ---------------------------------------------------------------- sign in / out
+
+def _signin_page(request: Request, *, error: str | None = None, email: str = "", status: int = 200,
+                 next_path: str | None = None) -> HTMLResponse:
+    pre = request.cookies.get(SIGNIN_COOKIE) or new_pre_session()
+    response = render(request, "team_signin.html", {
+        "error": error, "email": email, "signin_csrf": signin_csrf(request, pre),
+        "next": _safe_next(next_path or request.query_params.get("next"))}, status=status)
+    response.set_cookie(SIGNIN_COOKIE, pre, httponly=True, samesite="lax", secure=secure(request), path="/team")
+    return response
+
+
+@router.get("/aanmelden", response_class=HTMLResponse)
+def signin_form(request: Request) -> Response:
+    if signed_in(request) is not None:
+        return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    return _signin_page(request)
+
+
+def _locked_text(until: datetime | None) -> str:
+    if until is None:
+        return "Te veel mislukte pogingen. Uw account is tijdelijk geblokkeerd."
+    local = until.astimezone(AMSTERDAM).strftime("%H:%M")
+    return f"Te veel mislukte pogingen. Uw account is geblokkeerd tot {local} uur."
+
+
+@router.post("/aanmelden", response_class=HTMLResponse)
+async def signin(request: Request) -> Response:
+    fields = await read_form(request)
+    pre = request.cookies.get(SIGNIN_COOKIE, "")
+    if not pre or not _same_origin(request) or not hmac.compare_digest(signin_csrf(request, pre),
+                                                                       fields.get("csrf", "")):
+        return refused_form(request)
+    email, next_path = fields.get("email", "").strip(), fields.get("next")
+    try:
+        result = await run_in_threadpool(team.sign_in, email, fields.get("password", ""))
+    except SignInRefused as exc:
+        if exc.failure is SignInFailure.LOCKED:
+            return _signin_page(request, error=_locked_text(exc.locked_until), email=email, status=429,
+                                next_path=next_path)
+        return _signin_page(request, error="Onjuist e-mailadres of wachtwoord.", email=email, status=401,
+                            next_path=next_path)
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    set_session_cookie(request, response, result["token"])
+    response.delete_cookie(SIGNIN_COOKIE, path="/team")
+    return response
+
+
+@router.post("/afmelden")
+async def signout(request: Request) -> Response:
+    fields = await read_form(request)
+    if signed_in(request) is not None and not form_allowed(request, fields):
+        return refused_form(request)
+    await run_in_threadpool(team.sign_out, session_token(request))
+    response = RedirectResponse("/team/aanmelden", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("", include_in_schema=False)
+@router.get("/", include_in_schema=False)
+def home(request: Request, member: SignedIn = Depends(require_page_member)) -> Response:
+    return RedirectResponse(request.app.state.team_home, status_code=303)
+
+
+# ---------------------------------------------------------------- unmatched returns
+
+def _unmatched_page(request: Request, member: SignedIn, *, reason: str | None, done: str | None = None,
+                    error: dict | None = None, status: int = 200) -> HTMLResponse:
+    chosen = reason if reason in {r.value for r in MatchReason} else None
+    rows = matching.unmatched_queue(chosen)
+    return render(request, "team_unmatched.html", {
+        "rows": rows, "reason": chosen, "reasons": list(MatchReason), "done": done, "error": error or {}},
+        status=status)
+
+
+@router.get("/niet-gekoppeld", response_class=HTMLResponse)
+def unmatched(request: Request, reden: str | None = None, gedaan: str | None = None,
+              member: SignedIn = Depends(require_page_member)) -> Response:
+    """The unmatched queue, with reason and sentence; filter by reason; admins assign returns."""
+    return _unmatched_page(request, member, reason=reden, done=gedaan)
+
+
+@router.post("/niet-gekoppeld/{return_id}/toewijzen", response_class=HTMLResponse)
+async def assign(request: Request, return_id: int, member: SignedIn = Depends(require_page_member)) -> Response:
+    fields = await read_form(request)
+    if not form_allowed(request, fields):
+        return refused_form(request)
+    reason = fields.get("reden") or None
+    if not member.is_admin:
+        return await run_in_threadpool(_unmatched_page, request, member, reason=reason, status=403, error={
+            "id": return_id, "text": "Alleen een beheerder (admin) kan aangiften toewijzen."})
+    client_number, period = fields.get("client", "").strip(), fields.get("period", "").strip() or None
+    if not client_number:
+        return await run_in_threadpool(_unmatched_page, request, member, reason=reason, status=422, error={
+            "id": return_id, "text": "Vul het cliëntnummer in."})
+    try:
+        result = await run_in_threadpool(matching.assign_return, return_id, client_number, period_label=period,
+                                         actor=member.code)
+    except SbrflowError as exc:
+        return await run_in_threadpool(_unmatched_page, request, member, reason=reason, status=409, error={
+            "id": return_id, "text": str(exc)})
+    target = f"/team/niet-gekoppeld?gedaan={result['document_id']}"
+    if reason:
+        target += f"&reden={quote(reason)}"
+    return RedirectResponse(target, status_code=303)
+
+
+# ---------------------------------------------------------------- clients
+
+@router.get("/klanten", response_class=HTMLResponse)
+def clients(request: Request, q: str = "", member: SignedIn = Depends(require_page_member)) -> Response:
+    return render(request, "team_clients.html", {"q": q, "rows": cards.find_clients(q) if q else None})
+
+
+@router.get("/klanten/{client_number}", response_class=HTMLResponse)
+def client(request: Request, client_number: str, member: SignedIn = Depends(require_page_member)) -> Response:
+    """The read-only client card."""
+    try:
+        card = cards.client_card(client_number, today=datetime.now(UTC).astimezone(AMSTERDAM).date())
+    except cards.ClientNotFound:
+        return render(request, "message.html", {
+            "title": "Klant niet gevonden", "text": f"Er is geen klant met cliëntnummer {client_number}.",
+            "hint": "Zoek de klant op naam of nummer."}, status=404)
+    return render(request, "team_client.html", {"card": card})
