@@ -82,3 +82,15 @@ def build_team_office() -> TeamOffice:
 @pytest.fixture
 def team_office(db) -> TeamOffice:
     return build_team_office()
+
+
+@pytest.fixture(autouse=True)
+def light_argon2(monkeypatch):
+    """argon2id with small costs in tests (the real parameters cost ~0.1 s a hash on a busy machine)."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    monkeypatch.setattr(team, "_hasher", lambda: hasher)
+    team._dummy_hash.cache_clear()
+    yield
+    team._dummy_hash.cache_clear()
