@@ -13,6 +13,7 @@ from sbrflow.models.crm import (
     TeamMember,
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
+from sbrflow.models.routing import CaseCheckpoint
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
@@ -27,6 +28,7 @@ __all__ = [
     "BankAccount",
     "Base",
     "Case",
+    "CaseCheckpoint",
     "CaseStage",
     "Client",
     "DocumentStatus",
