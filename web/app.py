@@ -64,7 +64,7 @@ def create_app() -> FastAPI:
         return FileResponse(path, media_type=_LOGO_TYPES[Path(path).suffix.lower()])
 
     app.include_router(approval.router)
-    app.state.team_home = "/team/niet-gekoppeld"
+    app.state.team_home, app.state.team_has_work = "/team/werk", True
     app.include_router(team.router)
     app.include_router(team_api.router)
     return app

@@ -13,14 +13,15 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sbrflow.domain.matching import MatchReason
 from sbrflow.domain.team_auth import SignInFailure, SignInRefused
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.tasks import client_card as cards
-from sbrflow.tasks import matching, team
+from sbrflow.tasks import matching, routing, team
+from sbrflow.tasks import team_work as work_pages
 from sbrflow.tasks.team import SignedIn
 from sbrflow.web.approval import _same_origin
 from sbrflow.web.team_auth import (
@@ -203,3 +204,142 @@ def client(request: Request, client_number: str, member: SignedIn = Depends(requ
             "title": "Klant niet gevonden", "text": f"Er is geen klant met cliëntnummer {client_number}.",
             "hint": "Zoek de klant op naam of nummer."}, status=404)
     return render(request, "team_client.html", {"card": card})
+
+
+# ---------------------------------------------------------------- Mijn werk, the team view
+
+@router.get("/werk", response_class=HTMLResponse)
+def work(request: Request, product: str = "", periode: str = "", staat: str = "",
+         member: SignedIn = Depends(require_page_member)) -> Response:
+    """The member's open stages, most urgent first (routing's work list), with filters."""
+    data = work_pages.my_work(member.code, product=product or None, period_label=periode or None,
+                              state=staat if staat in work_pages.WORK_STATES else None, today=_today())
+    return render(request, "team_work.html", {
+        "work": data, "product": product, "periode": periode, "staat": staat, "states": work_pages.WORK_STATES})
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_view(request: Request, member: SignedIn = Depends(require_page_member)) -> Response:
+    """Admins: open stages per member and stage."""
+    if not member.is_admin:
+        return render(request, "message.html", {
+            "title": "Alleen voor beheerders", "text": "Het teamoverzicht is alleen voor beheerders (admin).",
+            "hint": "Vraag een beheerder om toegang."}, status=403)
+    rows = work_pages.team_overview()
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["code"] or ""] = totals.get(row["code"] or "", 0) + row["count"]
+    return render(request, "team_overview.html", {"rows": rows, "totals": totals})
+
+
+def _today():
+    return datetime.now(UTC).astimezone(AMSTERDAM).date()
+
+
+# ---------------------------------------------------------------- the case page
+
+def _case_page(request: Request, case_id: int, *, error: str | None = None, done: str | None = None,
+               status: int = 200) -> HTMLResponse:
+    from sbrflow.domain.enums import Product
+    from sbrflow.domain.vat_form import payroll_totals, suppletie_summary, vat_form
+
+    try:
+        case = work_pages.case_page(case_id)
+    except NotFound:
+        return render(request, "message.html", {
+            "title": "Werkproces niet gevonden", "text": f"Er is geen werkproces {case_id}.",
+            "hint": "Kies een werkproces uit Mijn werk."}, status=404)
+    context = {"case": case, "error": error, "done": done, "vat": None, "suppletie": None, "payroll": None}
+    if case["totals"] is not None:
+        if case["product"] == Product.VAT_RETURN and case["document_kind"] == "correction":
+            context["suppletie"] = suppletie_summary(case["totals"])
+        elif case["product"] == Product.VAT_RETURN:
+            context["vat"] = vat_form(case["totals"])
+        elif case["product"] == Product.PAYROLL_RETURN:
+            context["payroll"] = payroll_totals(case["totals"])
+    current = next((s for s in case["stages"] if s["code"] == case["current_stage"]), None)
+    context["current"] = current
+    context["earlier"] = [s for s in case["stages"][:case["stages"].index(current)]] if current else []
+    return render(request, "team_case.html", context, status=status)
+
+
+@router.get("/zaken/{case_id}", response_class=HTMLResponse)
+def case_view(request: Request, case_id: int, gedaan: str | None = None,
+              member: SignedIn = Depends(require_page_member)) -> Response:
+    return _case_page(request, case_id, done=DONE_TEXT.get(gedaan or ""))
+
+
+DONE_TEXT = {
+    "afgevinkt": "Controlepunt afgevinkt.", "uitgevinkt": "Controlepunt weer open gezet.",
+    "afgerond": "Fase afgerond.", "teruggestuurd": "Teruggestuurd naar een eerdere fase.",
+    "toegewezen": "Fase toegewezen.",
+}
+
+
+async def _case_action(request: Request, case_id: int, member: SignedIn, done: str, call) -> Response:
+    """Run one routing action from a form; refused → the case page with the reason (409)."""
+    fields = await read_form(request)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    if not form_allowed(request, fields):
+        if wants_json:
+            return JSONResponse({"detail": "form refused (CSRF)"}, status_code=403)
+        return refused_form(request)
+    try:
+        result = await run_in_threadpool(call, fields)
+    except NotFound as exc:
+        if wants_json:
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return await run_in_threadpool(_case_page, request, case_id, error=str(exc), status=404)
+    except SbrflowError as exc:
+        if wants_json:
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return await run_in_threadpool(_case_page, request, case_id, error=str(exc), status=409)
+    if wants_json:
+        return JSONResponse(await run_in_threadpool(_checkpoint_fragment, request, case_id, result, done))
+    if result.get("state") != "in_progress" or done == "afgerond":
+        # The stage moved on: back to the work list when the case is no longer this member's.
+        return RedirectResponse(f"/team/zaken/{case_id}?gedaan={done}", status_code=303)
+    return RedirectResponse(f"/team/zaken/{case_id}?gedaan={done}#fase-{result.get('current_stage')}",
+                            status_code=303)
+
+
+def _checkpoint_fragment(request: Request, case_id: int, result: dict, done: str) -> dict:
+    """The re-rendered checkpoint list of the current stage (for the page's small script)."""
+    case = work_pages.case_page(case_id)
+    current = next((s for s in case["stages"] if s["code"] == case["current_stage"]), None)
+    template = request.app.state.templates.get_template("_checkpoints.html")
+    html = template.render(case=case, stage=current, current=current, csrf=csrf_for(request), editable=True)
+    return {"html": html, "message": DONE_TEXT[done], "state": result.get("state"),
+            "current_stage": result.get("current_stage")}
+
+
+@router.post("/zaken/{case_id}/controlepunten/{position}/afvinken")
+async def tick(request: Request, case_id: int, position: int,
+               member: SignedIn = Depends(require_page_member)) -> Response:
+    return await _case_action(request, case_id, member, "afgevinkt",
+                              lambda f: routing.tick_checkpoint(case_id, position, member.code))
+
+
+@router.post("/zaken/{case_id}/controlepunten/{position}/uitvinken")
+async def untick(request: Request, case_id: int, position: int,
+                 member: SignedIn = Depends(require_page_member)) -> Response:
+    return await _case_action(request, case_id, member, "uitgevinkt",
+                              lambda f: routing.untick_checkpoint(case_id, position, member.code))
+
+
+@router.post("/zaken/{case_id}/afronden")
+async def complete(request: Request, case_id: int, member: SignedIn = Depends(require_page_member)) -> Response:
+    return await _case_action(request, case_id, member, "afgerond",
+                              lambda f: routing.complete_current_stage(case_id, member.code))
+
+
+@router.post("/zaken/{case_id}/terugsturen")
+async def send_back(request: Request, case_id: int, member: SignedIn = Depends(require_page_member)) -> Response:
+    return await _case_action(request, case_id, member, "teruggestuurd", lambda f: routing.send_case_back(
+        case_id, f.get("to_stage", ""), member.code, f.get("reason", "")))
+
+
+@router.post("/zaken/{case_id}/toewijzen")
+async def reassign(request: Request, case_id: int, member: SignedIn = Depends(require_page_member)) -> Response:
+    return await _case_action(request, case_id, member, "toegewezen", lambda f: routing.reassign_stage(
+        case_id, f.get("to", "").strip(), member.code, reason=f.get("reason") or None, force=f.get("force") == "yes"))

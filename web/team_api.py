@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.domain.matching import MatchReason
 from sbrflow.tasks import client_card as cards
-from sbrflow.tasks import matching
+from sbrflow.tasks import matching, routing
 from sbrflow.tasks.team import SignedIn
 from sbrflow.web.team_auth import api_member
 
@@ -60,3 +60,65 @@ def client(client_number: str, member: SignedIn = Depends(api_member)) -> dict:
         return cards.client_card(client_number, today=datetime.now(UTC).astimezone(AMSTERDAM).date())
     except cards.ClientNotFound as exc:
         raise HTTPException(404, str(exc)) from None
+
+
+# ---------------------------------------------------------------- work and cases (routing's rules)
+
+def _routing_call(call, *args, **kwargs) -> dict:
+    try:
+        return call(*args, **kwargs)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except SbrflowError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+@router.get("/work")
+def work(member: SignedIn = Depends(api_member)) -> list[dict]:
+    """The member's open stages, most urgent first: the keys of `sbrflow work list --json`."""
+    return _routing_call(routing.work_list, member.code)
+
+
+@router.get("/cases/{case_id}")
+def case(case_id: int, member: SignedIn = Depends(api_member)) -> dict:
+    """One case: the keys of `sbrflow case show --json`."""
+    return _routing_call(routing.show_case, case_id)
+
+
+class SendBack(BaseModel):
+    to_stage: str
+    reason: str
+
+
+class Reassign(BaseModel):
+    to: str
+    reason: str | None = None
+    force: bool = False
+
+
+@router.post("/cases/{case_id}/checkpoints/{position}/tick")
+def tick(case_id: int, position: int, member: SignedIn = Depends(api_member)) -> dict:
+    """Tick checkpoint POSITION (1-based) of the current stage; refused → 409 with the reason."""
+    return _routing_call(routing.tick_checkpoint, case_id, position, member.code)
+
+
+@router.post("/cases/{case_id}/checkpoints/{position}/untick")
+def untick(case_id: int, position: int, member: SignedIn = Depends(api_member)) -> dict:
+    return _routing_call(routing.untick_checkpoint, case_id, position, member.code)
+
+
+@router.post("/cases/{case_id}/complete")
+def complete(case_id: int, member: SignedIn = Depends(api_member)) -> dict:
+    """Complete the current stage; refused (role, open mandatory checkpoints) → 409 with the reason."""
+    return _routing_call(routing.complete_current_stage, case_id, member.code)
+
+
+@router.post("/cases/{case_id}/send-back")
+def send_back(case_id: int, body: SendBack, member: SignedIn = Depends(api_member)) -> dict:
+    return _routing_call(routing.send_case_back, case_id, body.to_stage, member.code, body.reason)
+
+
+@router.post("/cases/{case_id}/reassign")
+def reassign(case_id: int, body: Reassign, member: SignedIn = Depends(api_member)) -> dict:
+    return _routing_call(routing.reassign_stage, case_id, body.to, member.code, reason=body.reason,
+                         force=body.force)
