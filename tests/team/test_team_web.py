@@ -88,7 +88,7 @@ def test_an_admin_assigns_an_unmatched_return_with_the_rule_of_returns_assign(cl
     sign_in(client, "anna@kantoor.example")
     page = client.get("/team/niet-gekoppeld")
     response = client.post(f"/team/niet-gekoppeld/{team_office.return_id}/toewijzen",
-                           data={"csrf": _csrf(page.text), "client": "1001", "period": "2021-10"},
+                           data={"csrf": _csrf(page.text), "client": "1001", "period": "2021-09"},
                            follow_redirects=False)
     assert response.status_code == 303
     with unit_of_work() as session:
