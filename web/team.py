@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -209,13 +209,21 @@ def client(request: Request, client_number: str, member: SignedIn = Depends(requ
 # ---------------------------------------------------------------- Mijn werk, the team view
 
 @router.get("/werk", response_class=HTMLResponse)
-def work(request: Request, product: str = "", periode: str = "", staat: str = "",
+def work(request: Request, product: str = "", periode: str = "", staat: str = "", pagina: int = 1,
          member: SignedIn = Depends(require_page_member)) -> Response:
-    """The member's open stages, most urgent first (routing's work list), with filters."""
+    """The member's open stages, most urgent first (routing's work list), with filters; PAGE_SIZE a page."""
     data = work_pages.my_work(member.code, product=product or None, period_label=periode or None,
                               state=staat if staat in work_pages.WORK_STATES else None, today=_today())
+    pages = max(1, -(-len(data["rows"]) // PAGE_SIZE))
+    pagina = min(max(1, pagina), pages)
+    shown = data["rows"][(pagina - 1) * PAGE_SIZE:pagina * PAGE_SIZE]
+    query = urlencode({k: v for k, v in (("product", product), ("periode", periode), ("staat", staat)) if v})
     return render(request, "team_work.html", {
-        "work": data, "product": product, "periode": periode, "staat": staat, "states": work_pages.WORK_STATES})
+        "work": data, "shown": shown, "page": pagina, "pages": pages, "first": (pagina - 1) * PAGE_SIZE + 1,
+        "query": query, "product": product, "periode": periode, "staat": staat, "states": work_pages.WORK_STATES})
+
+
+PAGE_SIZE = 100
 
 
 @router.get("/team", response_class=HTMLResponse)

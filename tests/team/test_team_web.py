@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import AuditEvent, MatchStatus, ReturnMatch
-from sbrflow.tasks import team
+from sbrflow.tasks import routing, team
 
 PASSWORD = "correct horse battery"
 
@@ -184,3 +184,43 @@ def test_an_api_post_with_only_the_session_cookie_needs_the_csrf_header(client, 
 def test_the_openapi_document_lists_the_api(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/unmatched" in paths and not any(p.startswith("/team") for p in paths)
+
+
+def _work_cases(html_text: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr data-case="(\d+)">', html_text)]
+
+
+def test_my_work_lists_the_members_stages_most_urgent_first_and_filters(client, team_office):
+    sign_in(client, "anna@kantoor.example")
+    july, october = team_office.routed["1001 2021-07"], team_office.routed["1001 2021-10"]
+    assert _work_cases(client.get("/team/werk").text) == [july, october]
+    assert _work_cases(client.get("/team/werk?periode=2021-10").text) == [october]
+    assert _work_cases(client.get("/team/werk?product=payroll_return").text) == []
+    assert _work_cases(client.get("/team/werk?staat=checkpoints_open").text) == [july, october]
+    assert _work_cases(client.get("/team/werk?staat=ready").text) == []
+    routing.tick_checkpoint(october, 1, "AN")
+    routing.tick_checkpoint(october, 2, "AN")
+    assert _work_cases(client.get("/team/werk?staat=ready").text) == [october]
+
+
+def test_the_team_view_is_for_admins_only_and_counts_per_member_and_stage(client):
+    sign_in(client, "bob@kantoor.example")
+    assert client.get("/team/team").status_code == 403
+    client.cookies.clear()
+    sign_in(client, "anna@kantoor.example")
+    page = client.get("/team/team")
+    assert page.status_code == 200
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>\s*<td class=\"num\">(\d+)</td>", page.text)
+    assert rows == [("Anna Jansen (AN)", "verwerken", "2"), ("Bob de Boer (BO)", "verwerken", "1")]
+
+
+def test_a_tick_asked_for_json_answers_the_new_checkpoint_list_without_a_redirect(client, team_office):
+    sign_in(client, "anna@kantoor.example")
+    case_id = team_office.routed["1001 2021-10"]
+    csrf = _csrf(client.get(f"/team/zaken/{case_id}").text)
+    response = client.post(f"/team/zaken/{case_id}/controlepunten/1/afvinken", data={"csrf": csrf},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200 and "afgevinkt door AN" in response.json()["html"]
+    refused = client.post(f"/team/zaken/{case_id}/afronden", data={"csrf": csrf}, headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and "1 mandatory checkpoint open" in refused.json()["detail"]
+    assert client.get("/team/zaken/999999").status_code == 404
