@@ -7,7 +7,7 @@ import sys
 import typer
 
 from sbrflow.config.settings import ConfigurationError
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
@@ -15,6 +15,7 @@ from sbrflow.cli.matching import register as register_matching_commands
 from sbrflow.cli.periods import periods_app
 from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
+from sbrflow.cli.routing import case_app, route, work_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
 from sbrflow.cli.team import team_app
@@ -39,6 +40,9 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(web_app)  # web
 app.add_typer(team_app, name="team")
+app.add_typer(work_app, name="work")  # work list
+app.add_typer(case_app, name="case")  # case show | tick | untick | complete | reassign | send-back
+app.command("route")(route)
 
 
 @app.command("demo")
@@ -53,6 +57,7 @@ def demo() -> None:
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
+    _echo_case_positions()
 
 
 def _echo_demo_returns() -> None:
@@ -65,6 +70,17 @@ def _echo_demo_returns() -> None:
     for row in unmatched_rows():
         typer.echo(f"  unmatched return {row['id']}: {row['tax']} {row['fiscal_id']} {row['period_start']} — "
                    f"{row['reason_code']}: {row['reason']}")
+
+
+def _echo_case_positions() -> None:
+    """Where each case with a return stands after routing (the demo's last word)."""
+    from sbrflow.tasks.routing import where_cases_stand
+
+    typer.echo("  where the cases with a return stand:")
+    for c in where_cases_stand():
+        stage = f" in {c['stage']} ({c['assignee'] or 'nobody'})" if c["stage"] else ""
+        typer.echo(f"    case {c['case_id']}: {c['client_number']} {c['product']} {c['period_label']} — "
+                   f"{c['state']}{stage}")
 
 
 @app.command("serve")
@@ -80,6 +96,9 @@ def main() -> None:
     try:
         app()
     except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except NotFound as exc:  # a case, member or checkpoint that does not exist: named, exit 2
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SbrflowError as exc:

@@ -15,6 +15,7 @@ from sbrflow.tasks.demo import (
     complete_demo_office,
     demo_returns,
     register_demo_source,
+    walk_demo_cases,
     summarise_office,
     write_demo_workbook,
 )
@@ -38,9 +39,10 @@ def demo_office() -> dict[str, dict[str, int]]:
         description="What the demo office holds after the run",
     )
     planned = plan_periods(run_date=DEMO_RUN_DATE)  # cases for the periods that ended in the last 12 months
-    intake, matching = poll_demo_source()
+    intake, matching = poll_demo_source()  # poll → match-returns → route-cases
+    routing = walk_demo_cases()  # one case through every stage to the client, one left in a stage
     return {"loaded": loaded, "summary": summary, "planning": planned["totals"], "intake": intake,
-            "matching": matching}
+            "matching": matching, "routing": routing}
 
 
 def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:

@@ -13,7 +13,7 @@ from sbrflow.models.crm import (
     TeamMember,
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
-from sbrflow.models.routing import CaseCheckpoint
+from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
@@ -39,5 +39,6 @@ __all__ = [
     "SourcePackage",
     "Subscription",
     "TaxReturnDocument",
+    "TemplateVersion",
     "TeamMember",
 ]

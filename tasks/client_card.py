@@ -12,14 +12,14 @@ import sqlalchemy as sa
 
 from sbrflow.domain import vocabulary
 from sbrflow.domain.case_states import FINISHED
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import NotFound
 from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.cases import list_cases
 from sbrflow.tasks.crm_check import judge_readiness
 
 
-class ClientNotFound(SbrflowError):
+class ClientNotFound(NotFound):
     """No client with this client number (pages answer 404, the CLI exits 2)."""
 
 

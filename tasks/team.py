@@ -15,6 +15,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from sbrflow.config.settings import get_settings
+from sbrflow.domain.errors import NotFound
 from sbrflow.domain.team_auth import (
     LockState,
     SignInFailure,
@@ -29,7 +30,7 @@ from sbrflow.models.db import unit_of_work
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
 
-class UnknownMember(TeamAuthError):
+class UnknownMember(TeamAuthError, NotFound):
     """No team member with this code (the CLI exits 2 naming it)."""
 
 
