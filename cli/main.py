@@ -18,6 +18,7 @@ from sbrflow.cli.returns import returns_app
 from sbrflow.cli.routing import case_app, route, work_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
+from sbrflow.cli.team import team_app
 
 # Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
@@ -36,11 +37,12 @@ app.add_typer(returns_app, name="returns")
 register_matching_commands(returns_app)  # returns match | unmatched | assign
 app.add_typer(sources_app, name="sources")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(approvals_app, name="approvals")
+app.add_typer(web_app)  # web
+app.add_typer(team_app, name="team")
 app.add_typer(work_app, name="work")  # work list
 app.add_typer(case_app, name="case")  # case show | tick | untick | complete | reassign | send-back
 app.command("route")(route)
-app.add_typer(approvals_app, name="approvals")
-app.add_typer(web_app)  # web
 
 
 @app.command("demo")
@@ -52,14 +54,10 @@ def demo() -> None:
     upgrade_database()
     result = demo_office()
     typer.echo("\nsbrflow demo — summary")
-    approvals = result.pop("approvals", None)
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
     _echo_case_positions()
-    if approvals and approvals.get("link"):
-        typer.echo(f"  approval link (case {approvals['waiting_case']} waits for its client): {approvals['link']}")
-        typer.echo(f"  approved through the page's code path: case {approvals['approved_case']}")
 
 
 def _echo_demo_returns() -> None:

@@ -14,7 +14,7 @@ from sbrflow.models import Client
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import MatchStatus, ReturnMatch
 from sbrflow.models.returns import TaxReturnDocument
-from sbrflow.tasks.matching import assign_manually
+from sbrflow.tasks.matching import assign_return, unmatched_queue
 
 
 def match_info(session, document_ids: list[int]) -> dict[int, dict[str, object]]:
@@ -36,25 +36,7 @@ def match_info(session, document_ids: list[int]) -> dict[int, dict[str, object]]
 
 def unmatched_rows(reason: MatchReason | None = None) -> list[dict[str, object]]:
     """The unmatched queue: id, fiscal_id, tax, period_start, reason_code, reason (oldest first)."""
-    with unit_of_work() as session:
-        query = (
-            sa.select(TaxReturnDocument.id, TaxReturnDocument.fiscal_id, TaxReturnDocument.tax,
-                      TaxReturnDocument.period_start, TaxReturnDocument.period_end, ReturnMatch.reason_code,
-                      ReturnMatch.reason, Client.client_number)
-            .join(ReturnMatch, ReturnMatch.document_id == TaxReturnDocument.id)
-            .outerjoin(Client, Client.id == ReturnMatch.client_id)
-            .where(ReturnMatch.status == MatchStatus.UNMATCHED)
-            .order_by(TaxReturnDocument.id)
-        )
-        if reason is not None:
-            query = query.where(ReturnMatch.reason_code == reason)
-        return [
-            {"id": i, "fiscal_id": fid, "tax": tax.value if tax else None,
-             "period_start": start.isoformat() if start else None,
-             "period_end": end.isoformat() if end else None,
-             "reason_code": code.value, "reason": text, "client_number": number}
-            for i, fid, tax, start, end, code, text, number in session.execute(query)
-        ]
+    return unmatched_queue(reason)
 
 
 def matched_example() -> str | None:
@@ -115,7 +97,6 @@ def register(returns_app: typer.Typer) -> None:
     ) -> None:
         """Tie a return to a client's case by hand; recorded in the audit trail (who, when)."""
         actor = by or getpass.getuser()
-        with unit_of_work() as session:
-            result = assign_manually(session, return_id, client, period_label=period, actor=actor)
+        result = assign_return(return_id, client, period_label=period, actor=actor)
         typer.echo(f"return {result['document_id']} assigned to client {result['client_number']}, "
                    f"case {result['case_id']} ({result['period_label']}) by {actor}")

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         description="Key of the web forms' CSRF tokens; set it when several web processes serve one office.",
     )
 
+    # Team pages (issue 14): sign-in sessions and lock-out.
+    team_session_hours: int = Field(10, ge=1, le=24 * 30, description="Hours a team member's sign-in lasts.")
+    team_lockout_attempts: int = Field(
+        5, ge=1, le=100, description="Failed sign-ins in a row after which a team account is locked."
+    )
+    team_lockout_minutes: int = Field(15, ge=1, le=24 * 60, description="Minutes a locked team account stays locked.")
+
     @field_validator("database_url")
     @classmethod
     def _valid_database_url(cls, value: str) -> str:

@@ -15,8 +15,12 @@ from sbrflow.models.crm import (
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
+from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
 __all__ = [
+    "ApiToken",
+    "TeamAccount",
+    "TeamSession",
     "ApprovalRequest",
     "AuditEvent",
     "CaseDocument",

@@ -21,30 +21,38 @@ def required_roles_by_product() -> dict[Product, frozenset[Role]]:
     return {template.product: template.required_roles() for template in load_templates().values()}
 
 
+def judge_readiness(session, *, product: Product | None, today: date,
+                    client_ids: list[int] | None = None) -> dict[int, list[Problem]]:
+    """Readiness problems per client id: of every client with status `client`, or of exactly `client_ids`.
+
+    Without a product: everything about the client, plus the roles of each product it takes.
+    """
+    threshold = get_settings().ubo_threshold
+    roles = required_roles_by_product()
+    if product is not None:
+        return judge_clients(session, today=today, product=product, required_roles=roles.get(product, ()),
+                             ubo_threshold=threshold, client_ids=client_ids)
+    judged = judge_clients(session, today=today, ubo_threshold=threshold, client_ids=client_ids)
+    for each, needed in roles.items():
+        per_product = judge_clients(session, today=today, product=each, required_roles=needed,
+                                    ubo_threshold=threshold, client_ids=client_ids)
+        for client_id, problems in per_product.items():
+            if any(p.reason is Reason.PRODUCT_NOT_LINKED for p in problems):
+                continue
+            missing = [Problem(p.reason, f"{p.message} ({each.value})") for p in problems
+                       if p.reason is Reason.ROLE_MISSING]
+            judged.setdefault(client_id, []).extend(missing)
+    return judged
+
+
 def check_readiness(*, product: str | None = None, today: date | None = None) -> dict[str, object]:
     """Per client with status `client`: ready or not, and the reasons; `ready` is True when all are."""
     chosen = None if product is None else vocabulary.parse_product(product)  # UnknownWord: one line in the CLI
     today = today or date.today()
-    threshold = get_settings().ubo_threshold
-    roles = required_roles_by_product()
     with unit_of_work() as session:
         names = {row.id: row for row in session.execute(sa.select(Client.id, Client.client_number, Client.name)
                                                         .where(Client.status == ClientStatus.CLIENT))}
-        if chosen is not None:
-            judged = judge_clients(session, today=today, product=chosen, required_roles=roles.get(chosen, ()),
-                                   ubo_threshold=threshold)
-        else:
-            # Without a product: everything about the client, plus the roles of each product it takes.
-            judged = judge_clients(session, today=today, ubo_threshold=threshold)
-            for each, needed in roles.items():
-                per_product = judge_clients(session, today=today, product=each, required_roles=needed,
-                                            ubo_threshold=threshold)
-                for client_id, problems in per_product.items():
-                    if any(p.reason is Reason.PRODUCT_NOT_LINKED for p in problems):
-                        continue
-                    missing = [Problem(p.reason, f"{p.message} ({each.value})") for p in problems
-                               if p.reason is Reason.ROLE_MISSING]
-                    judged.setdefault(client_id, []).extend(missing)
+        judged = judge_readiness(session, product=chosen, today=today)
     clients = [
         {"client_number": names[client_id].client_number, "name": names[client_id].name, "ready": not problems,
          "problems": [{"reason": p.reason.value, "message": p.message} for p in problems]}

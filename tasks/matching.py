@@ -22,6 +22,7 @@ from sbrflow.domain.matching import (
     ClientCandidate,
     MatchIndex,
     MatchOutcome,
+    MatchReason,
     ReturnFacts,
     SubscriptionFacts,
     match_return,
@@ -254,3 +255,34 @@ def assign_manually(session: Session, document_id: int, client_number: str, *, p
                                                        "period_label": case.period_label}))
     return {"document_id": doc.id, "client_number": client_number, "case_id": case.id,
             "period_label": case.period_label, **attached}
+
+
+def assign_return(document_id: int, client_number: str, *, period_label: str | None, actor: str,
+                  now: datetime | None = None) -> dict[str, object]:
+    """`assign_manually` in its own unit of work: what `sbrflow returns assign` and the team pages call."""
+    with unit_of_work() as session:
+        return assign_manually(session, document_id, client_number, period_label=period_label, actor=actor, now=now)
+
+
+def unmatched_queue(reason: MatchReason | str | None = None) -> list[dict[str, object]]:
+    """The unmatched queue: id, fiscal_id, tax, period_start, period_end, reason_code, reason, client_number."""
+    reason = MatchReason(reason) if reason else None
+    with unit_of_work() as session:
+        query = (
+            sa.select(TaxReturnDocument.id, TaxReturnDocument.fiscal_id, TaxReturnDocument.tax,
+                      TaxReturnDocument.period_start, TaxReturnDocument.period_end, ReturnMatch.reason_code,
+                      ReturnMatch.reason, Client.client_number)
+            .join(ReturnMatch, ReturnMatch.document_id == TaxReturnDocument.id)
+            .outerjoin(Client, Client.id == ReturnMatch.client_id)
+            .where(ReturnMatch.status == MatchStatus.UNMATCHED)
+            .order_by(TaxReturnDocument.id)
+        )
+        if reason is not None:
+            query = query.where(ReturnMatch.reason_code == reason)
+        return [
+            {"id": i, "fiscal_id": fid, "tax": tax.value if tax else None,
+             "period_start": start.isoformat() if start else None,
+             "period_end": end.isoformat() if end else None,
+             "reason_code": code.value, "reason": text, "client_number": number}
+            for i, fid, tax, start, end, code, text, number in session.execute(query)
+        ]

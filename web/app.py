@@ -50,11 +50,13 @@ async def _lifespan(app: FastAPI):
 
 def create_app() -> FastAPI:
     """The sbrflow web application (client approval pages; team pages plug in the same way)."""
-    from sbrflow.web import approval
+    from sbrflow.web import approval, team, team_api
 
     settings = get_settings()
     install_log_masking()
-    app = FastAPI(title="sbrflow", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
+    # OpenAPI of the team's JSON API (/api/…); no interactive docs (they would load scripts from elsewhere).
+    app = FastAPI(title="sbrflow", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=_lifespan)
     app.state.settings = settings
     app.state.templates = make_templates()
     app.state.csrf = CsrfSigner(csrf_key(settings.web_secret_key, settings.var_dir))
@@ -74,6 +76,9 @@ def create_app() -> FastAPI:
         return FileResponse(path, media_type=_LOGO_TYPES[Path(path).suffix.lower()])
 
     app.include_router(approval.router)
+    app.state.team_home, app.state.team_has_work = "/team/werk", True
+    app.include_router(team.router)
+    app.include_router(team_api.router)
     return app
 
 
