@@ -12,6 +12,7 @@ from sbrflow.models.crm import (
     TeamMember,
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
+from sbrflow.models.messages import Message
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "CaseStage",
     "Client",
     "DocumentStatus",
+    "Message",
     "ClientContact",
     "Person",
     "RoleAssignment",

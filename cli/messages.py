@@ -1,0 +1,54 @@
+"""`sbrflow messages list | send` (the outbox) and `sbrflow reminders` (client reminders, staff digests,
+escalations)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+messages_app = typer.Typer(help="The outbox: messages to clients and team members.", no_args_is_help=True)
+
+_STATES = ("queued", "sent", "failed", "cancelled")
+
+
+@messages_app.command("list")
+def list_(
+    state: Annotated[str | None, typer.Option("--state", help="Only this state: " + ", ".join(_STATES) + ".")] = None,
+    case: Annotated[int | None, typer.Option("--case", help="Only the messages of this case (id).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many (newest first).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """The outbox, newest first: reason, state, recipient, subject, attempts and the last error."""
+    from sbrflow.domain.errors import SbrflowError
+    from sbrflow.domain.messages import MessageState
+    from sbrflow.tasks.messages import list_messages
+
+    if state is not None and state not in _STATES:
+        raise SbrflowError(f"--state {state!r} is not a message state; use one of: {', '.join(_STATES)}")
+    rows = list_messages(state=MessageState(state) if state else None, case_id=case, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("no messages")
+    for r in rows:
+        line = (f"{r['id']:>6}  {r['state']:<9} {r['reason']:<17} case {r['case_id'] or '-':<6} "
+                f"{r['recipient']:<30} {r['subject']}")
+        if r["last_error"]:
+            line += f"  [{r['attempts']} attempt(s): {r['last_error']}]"
+        if r["work_list_of"]:
+            line += f"  (work list of {r['work_list_of']})"
+        typer.echo(line)
+
+
+@messages_app.command("send")
+def send(
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Messages per SMTP connection.")] = None,
+) -> None:
+    """Send the queued messages that are due now (runs the send-messages flow)."""
+    from sbrflow.flows.messages import send_messages
+
+    summary = send_messages(batch_size=batch_size)
+    typer.echo(", ".join(f"{k} {v}" for k, v in summary.items()))
