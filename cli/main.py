@@ -11,7 +11,7 @@ from sbrflow.domain.errors import SbrflowError
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
 from sbrflow.cli.matching import register as register_matching_commands
-from sbrflow.cli.messages import messages_app
+from sbrflow.cli.messages import messages_app, reminders_app
 from sbrflow.cli.periods import periods_app
 from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
@@ -36,6 +36,7 @@ register_matching_commands(returns_app)  # returns match | unmatched | assign
 app.add_typer(sources_app, name="sources")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(messages_app, name="messages")
+app.add_typer(reminders_app)  # reminders
 
 
 @app.command("demo")

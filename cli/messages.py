@@ -52,3 +52,38 @@ def send(
 
     summary = send_messages(batch_size=batch_size)
     typer.echo(", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+# Registered without a name in main.py: `sbrflow reminders` is a top-level command.
+reminders_app = typer.Typer(no_args_is_help=True)
+
+
+@reminders_app.command("reminders")
+def reminders(
+    day: Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD (default: today).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be queued; change nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run send-reminders: client reminders, staff digests and escalations due on the date, then send them."""
+    from datetime import date
+
+    from sbrflow.domain.errors import SbrflowError
+    from sbrflow.flows.messages import send_reminders
+
+    try:
+        run_date = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise SbrflowError(f"--date {day!r} is not a date; use YYYY-MM-DD") from None
+    summary = send_reminders(run_date=run_date, dry_run=dry_run)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{'product':<16} {'period':<12} {'kind':<16} {'count':>5}  clients")
+    for r in summary["table"]:
+        typer.echo(f"{r['product']:<16} {r['period']:<12} {r['kind']:<16} {r['count']:>5}  {r['clients']}")
+    typer.echo(f"{'would queue' if dry_run else 'queued'} {summary['due'] if dry_run else summary['queued']}: "
+               f"client reminders {summary['client_reminders']}, escalations {summary['escalations']}, "
+               f"digests {summary['digests']} ({summary['digest_stages']} stages); cancelled {summary['cancelled']}; "
+               f"without recipient {summary['without_recipient']}")
+    if "sending" in summary:
+        typer.echo("sent: " + ", ".join(f"{k} {v}" for k, v in summary["sending"].items()))
