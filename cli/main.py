@@ -8,6 +8,7 @@ import typer
 
 from sbrflow.config.settings import ConfigurationError
 from sbrflow.domain.errors import SbrflowError
+from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
 from sbrflow.cli.matching import register as register_matching_commands
@@ -37,6 +38,8 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(messages_app, name="messages")
 app.add_typer(reminders_app)  # reminders
+app.add_typer(approvals_app, name="approvals")
+app.add_typer(web_app)  # web
 
 
 @app.command("demo")

@@ -87,6 +87,21 @@ class Settings(BaseSettings):
             raise ValueError("SBRFLOW_SMTP_SSL and SBRFLOW_SMTP_STARTTLS exclude each other; set one")
         return self
 
+    # Client approval and the web application (issue 11).
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base of the links in client messages, e.g. https://portaal.kantoor.nl."
+    )
+    office_name: str = Field("Uw administratiekantoor", min_length=1, description="The office's name on client pages.")
+    office_logo: Path | None = Field(None, description="A PNG, JPEG or SVG file shown on client pages.")
+    approval_valid_days: int = Field(14, ge=1, le=365, description="Days an approval link opens.")
+    approval_lookups_per_minute: int = Field(
+        60, ge=0, description="Approval-link lookups allowed per client address per minute (0: no limit)."
+    )
+    web_secret_key: str | None = Field(
+        None, min_length=32,
+        description="Key of the web forms' CSRF tokens; set it when several web processes serve one office.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _valid_database_url(cls, value: str) -> str:
@@ -97,6 +112,13 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError(f"backend {url.get_backend_name()!r} is not supported; use sqlite or postgresql")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _valid_public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
 
 def _one_line(exc: ValidationError) -> str:

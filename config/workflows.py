@@ -17,12 +17,13 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
+from sbrflow.domain.approval import Presentation
+from sbrflow.domain.client_message import PLACEHOLDERS
 from sbrflow.domain.enums import Product, Role
 from sbrflow.domain.errors import WorkflowTemplateError
 
 DEFAULT_DIRECTORY = Path(__file__).with_name("workflows")
-# What a client message may refer to; filled in when the return is sent to the client.
-PLACEHOLDERS = frozenset({"client_name", "period_label", "product", "deadline"})
+# PLACEHOLDERS (domain.client_message): what a client message may refer to.
 PRIMARY_CONTACT = "primary"
 
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -34,14 +35,6 @@ class StartMode(StrEnum):
 
     ON_CREATION = "on_creation"
     MANUAL = "manual"
-
-
-class Presentation(StrEnum):
-    """How the return is put to the client: to approve, to sign, or for information only."""
-
-    APPROVAL = "approval"
-    SIGNING = "signing"
-    INFORMATION = "information"
 
 
 class _Frozen(BaseModel):
@@ -91,8 +84,9 @@ class SbrSettings(_Frozen):
         return message
 
     def render_message(self, **values: str) -> str:
-        """The message with its placeholders filled in (client_name, period_label, product, deadline)."""
-        missing = PLACEHOLDERS - values.keys()
+        """The message with its placeholders filled in (every name in PLACEHOLDERS)."""
+        used = {name for _, name, _, _ in string.Formatter().parse(self.message) if name is not None}
+        missing = used - values.keys()
         if missing:
             raise ValueError(f"render_message needs {', '.join(sorted(missing))}")
         return self.message.format(**values)

@@ -1,5 +1,6 @@
 """SQLAlchemy tables of sbrflow. Importing this package registers every table on Base.metadata."""
 
+from sbrflow.models.approval import ApprovalRequest
 from sbrflow.models.base import Base
 from sbrflow.models.cases import Case, CaseStage
 from sbrflow.models.crm import (
@@ -16,6 +17,7 @@ from sbrflow.models.messages import Message
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
+    "ApprovalRequest",
     "AuditEvent",
     "CaseDocument",
     "ReturnMatch",

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from prefect import task
 from sqlalchemy.orm import Session
 
+from sbrflow.domain.approval import VoidReason
 from sbrflow.domain.case_states import FINISHED, CaseState
 from sbrflow.domain.enums import Product, Tax
 from sbrflow.domain.errors import SbrflowError
@@ -27,6 +28,7 @@ from sbrflow.models import Client, Subscription
 from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.cases import Case
 from sbrflow.models.db import unit_of_work
+from sbrflow.tasks.approval import void_open_requests
 from sbrflow.models.matching import AuditEvent, CaseDocument, MatchMethod, MatchStatus, ReturnMatch
 from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
@@ -136,6 +138,8 @@ def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
             .where(CaseDocument.case_id.in_(list(set(replaced))), CaseDocument.is_current.is_(True))
             .values(is_current=False, replaced_at=now)
         )
+        # An approval was given (or asked) for the old document's SHA-256: it no longer counts.
+        void_open_requests(session, sorted(set(replaced)), VoidReason.DOCUMENT_REPLACED, now)
     history = [{"case_id": o.case_id, "document_id": o.return_id, "is_current": False, "attached_at": now,
                 "replaced_at": now} for o in matched if current[o.case_id] != o.return_id]
     # Every case in `current` got at least one document of this batch, and the last one is current.

@@ -147,7 +147,7 @@ def test_an_office_adds_a_template_by_dropping_a_file_in_the_folder(tmp_path: Pa
         ({"product": "vat"}, "field 'product': Input should be 'vat_return'"),
         ({"sbr.presentation": "email"}, "section 'sbr', field 'presentation': Input should be 'approval', 'signing' or 'information'"),
         ({"sbr.on_behalf_of": "partner"}, "section 'sbr', field 'on_behalf_of'"),
-        ({"sbr.message": "Beste {klant}"}, "section 'sbr', field 'message': unknown placeholder {klant}; use {client_name}"),
+        ({"sbr.message": "Beste {klant}"}, "section 'sbr', field 'message': unknown placeholder {klant}; use {amount_due}, {approval_url}, {client_name}"),
         ({"sbr.message": "Beste {client_name.__class__}"}, "unknown placeholder {client_name.__class__}"),
         ({"sbr.message": "Beste {0}"}, "unknown placeholder {0}"),
         ({"sbr.message": "Beste {client_name"}, "section 'sbr', field 'message': braces do not pair up"),

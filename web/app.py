@@ -1,0 +1,75 @@
+"""The web application's one factory: settings, templates, static CSS, security headers, routers.
+
+Later pages (the team's work lists) add a router here and extend templates/base.html and
+static/sbrflow.css; they get the same headers, CSRF signer and log masking.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from sbrflow.config.settings import get_settings
+from sbrflow.domain.client_message import PRODUCT_NAMES, amount_due_text, format_date, format_euros
+from sbrflow.domain.payment_reference import format_payment_reference
+from sbrflow.web.security import CsrfSigner, RateLimiter, SecurityHeaders, install_log_masking
+
+HERE = Path(__file__).parent
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+_LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+def make_templates() -> Jinja2Templates:
+    """The Jinja2 environment with the office's Dutch formats as filters."""
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    env = templates.env
+    env.filters["euro"] = lambda v: "-" if v is None else format_euros(v)
+    env.filters["te_betalen"] = lambda v: "-" if v is None else amount_due_text(v)
+    env.filters["datum"] = lambda v: "-" if v is None else format_date(v)
+    env.filters["kenmerk"] = lambda v: "-" if not v else format_payment_reference(v)
+    env.filters["tijd"] = lambda v: "-" if v is None else v.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
+    env.filters["product"] = lambda v: PRODUCT_NAMES.get(getattr(v, "value", v), str(v)).capitalize()
+    return templates
+
+
+def create_app() -> FastAPI:
+    """The sbrflow web application (client approval pages; team pages plug in the same way)."""
+    from sbrflow.web import approval
+
+    settings = get_settings()
+    install_log_masking()
+    app = FastAPI(title="sbrflow", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    app.state.csrf = CsrfSigner(settings.web_secret_key)
+    app.state.lookup_limiter = RateLimiter(settings.approval_lookups_per_minute)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/logo", include_in_schema=False)
+    def logo() -> Response:
+        path = settings.office_logo
+        if path is None or not Path(path).is_file() or Path(path).suffix.lower() not in _LOGO_TYPES:
+            return Response(status_code=404)
+        return FileResponse(path, media_type=_LOGO_TYPES[Path(path).suffix.lower()])
+
+    app.include_router(approval.router)
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the web application with uvicorn (one process)."""
+    import uvicorn
+
+    config = uvicorn.Config(create_app(), host=host, port=port, log_level="info", server_header=False)
+    install_log_masking()  # after uvicorn configured its loggers: the access log shows /a/AbCd… only
+    uvicorn.Server(config).run()
