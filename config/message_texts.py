@@ -23,19 +23,22 @@ from sbrflow.domain.messages import MessageReason
 DEFAULT_DIRECTORY = Path(__file__).with_name("messages")
 PARTS = ("subject", "txt", "html")
 
-_CLIENT = {"recipient_name", "client_name", "product_name", "period_label", "deadline", "approval_url", "case_ref"}
-_STAFF_CASE = {"member_name", "client_name", "client_number", "product_name", "period_label", "case_ref"}
+_CLIENT = {"office_name", "recipient_name", "client_name", "product_name", "period_label", "deadline", "case_ref"}
+_STAFF_CASE = {"office_name", "member_name", "client_name", "client_number", "product_name", "period_label",
+               "case_ref"}
 # What each reason's templates may refer to.
 PLACEHOLDERS: dict[MessageReason, frozenset[str]] = {
-    MessageReason.APPROVAL_REQUEST: frozenset(_CLIENT | {"expires_on", "sbr_message"}),
-    MessageReason.CLIENT_REMINDER: frozenset(_CLIENT | {"reminder_number", "reminder_max", "requested_on"}),
+    MessageReason.APPROVAL_REQUEST: frozenset(_CLIENT | {"expires_on", "sbr_message", "approval_url", "presentation"}),
+    MessageReason.CLIENT_INFORMATION: frozenset(_CLIENT | {"sbr_message"}),
+    MessageReason.CLIENT_REMINDER: frozenset(_CLIENT | {"reminder_number", "reminder_max", "requested_on",
+                                                        "expires_on", "presentation"}),
     MessageReason.ESCALATION: frozenset(_STAFF_CASE | {"deadline", "days_left", "case_state"}),
-    MessageReason.STAGE_DIGEST: frozenset({"member_name", "stages", "count", "run_date"}),
+    MessageReason.STAGE_DIGEST: frozenset({"office_name", "member_name", "stages", "count", "run_date"}),
     MessageReason.STAGE_ASSIGNED: frozenset(_STAFF_CASE | {"stage_name"}),
     MessageReason.SUBMISSION_FAILED: frozenset(_STAFF_CASE | {"error"}),
 }
 # Placeholders a subject line may use: none of them is personal data.
-SUBJECT_SAFE = frozenset({"product_name", "period_label", "case_ref", "count", "run_date", "reminder_number",
+SUBJECT_SAFE = frozenset({"office_name", "presentation", "product_name", "period_label", "case_ref", "count", "run_date", "reminder_number",
                           "reminder_max", "deadline", "days_left", "stage_name", "expires_on"})
 
 _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -107,12 +110,19 @@ class MessageTexts:
 
     def render(self, reason: MessageReason, values: dict[str, Any]) -> RenderedMessage:
         """The subject (one line) and both bodies of a message of this reason."""
+        values = {"office_name": _office_name(), **values}
         subject = self._templates[(reason, "subject")].render(values)
         return RenderedMessage(
             subject=" ".join(subject.split())[:300],
             body_text=self._templates[(reason, "txt")].render(values),
             body_html=self._templates[(reason, "html")].render(values),
         )
+
+
+def _office_name() -> str:
+    from sbrflow.config.settings import get_settings
+
+    return getattr(get_settings(), "office_name", None) or "Uw administratiekantoor"
 
 
 @lru_cache(maxsize=4)

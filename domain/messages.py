@@ -4,6 +4,7 @@ when it is still needed, when a reminder is due and how long a failed send waits
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -14,7 +15,8 @@ from sbrflow.domain.enums import Product
 class MessageReason(StrEnum):
     """Why a message was made; each reason has its own Dutch texts in config/messages/."""
 
-    APPROVAL_REQUEST = "approval_request"  # to the client: please approve, with the link
+    APPROVAL_REQUEST = "approval_request"  # to the client: please approve (or sign), with the link
+    CLIENT_INFORMATION = "client_information"  # to the client: the return, for information (nothing to decide)
     CLIENT_REMINDER = "client_reminder"  # to the client: the approval request is still open
     STAGE_DIGEST = "stage_digest"  # to a team member: all their stages open too long, one mail a day
     ESCALATION = "escalation"  # to the relatiebeheerder: deadline close, case not approved
@@ -59,6 +61,19 @@ PRODUCT_NAMES: dict[Product, str] = {
     Product.CORPORATE_TAX: "aangifte vennootschapsbelasting",
     Product.ANNUAL_ACCOUNTS: "jaarrekening",
 }
+
+
+# Reasons that belong to one approval request: cancelled once the request is no longer open.
+FOR_APPROVAL_REQUEST = frozenset({MessageReason.APPROVAL_REQUEST, MessageReason.CLIENT_REMINDER})
+
+# An approval link in a message body (SBRFLOW_PUBLIC_URL + /a/ + token): removed from the stored copy
+# once the message has left the outbox, so the token is not kept in clear anywhere.
+_APPROVAL_LINK = re.compile(r"(/a/)[A-Za-z0-9_-]{16,}")
+
+
+def redact_links(text: str) -> str:
+    """The text with every approval link's token replaced by `…` (for the copy kept after sending)."""
+    return _APPROVAL_LINK.sub(r"\1…", text)
 
 
 def still_needed(reason: MessageReason, case_state: CaseState | None) -> bool:

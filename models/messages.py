@@ -36,8 +36,10 @@ class Message(Timestamps, Base):
         enum_column(MessageState, "message_state"), default=MessageState.QUEUED
     )
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tax_case.id", ondelete="SET NULL"), index=True)
-    # What the message is about beyond the case (e.g. an approval request's id), for cancelling it.
-    subject_ref: Mapped[str | None] = mapped_column(sa.String(100))
+    # The approval request a client message belongs to: cancelled when the request is no longer open.
+    approval_request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("approval_request.id", ondelete="SET NULL"), index=True
+    )
     recipient_kind: Mapped[RecipientKind] = mapped_column(enum_column(RecipientKind, "message_recipient_kind"))
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"))
     team_member_id: Mapped[int | None] = mapped_column(

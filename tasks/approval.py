@@ -46,6 +46,7 @@ from sbrflow.models import ApprovalRequest, Case, Client, ClientContact, Person,
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import CaseDocument
 from sbrflow.tasks import approval_transitions as transitions
+from sbrflow.tasks.messages import queue_approval_message
 
 log = logging.getLogger(__name__)
 NO_RECIPIENT = "no_recipient"
@@ -186,6 +187,8 @@ def _make_request(session: Session, case: Case, now: datetime, via: str) -> dict
     )
     session.add(request)
     session.flush()
+    # The client's mail goes into the outbox in this same transaction (messages, issue 13).
+    queue_approval_message(session, request, url if presentation is not Presentation.INFORMATION else None)
     if presentation is Presentation.INFORMATION:
         # Nothing to decide: the message informs the client, and the case moves on at once.
         _record(request, Decision.INFORMED, now=now, via=via)

@@ -18,15 +18,18 @@ import sqlalchemy as sa
 from prefect import task
 from sqlalchemy.orm import Session
 
-from sbrflow.config.message_texts import MessageTexts, get_message_texts
+from sbrflow.config.message_texts import MessageTexts, dutch_date, get_message_texts
 from sbrflow.config.settings import get_settings
 from sbrflow.domain.enums import Role
 from sbrflow.domain.messages import (
+    FOR_APPROVAL_REQUEST,
+    PRODUCT_NAMES,
     STILL_NEEDED_WHILE,
     MessageReason,
     MessageState,
     RecipientKind,
     mail_domain,
+    redact_links,
     retry_delay,
 )
 from sbrflow.integrations.mail import (
@@ -37,7 +40,7 @@ from sbrflow.integrations.mail import (
     SmtpSettings,
     TransientMailError,
 )
-from sbrflow.models import Case, RoleAssignment, TeamMember
+from sbrflow.models import ApprovalRequest, Case, Client, Person, RoleAssignment, TeamMember
 from sbrflow.models.db import get_engine, unit_of_work
 from sbrflow.models.messages import Message
 
@@ -61,14 +64,14 @@ def new_message_id(reason: MessageReason, domain: str) -> str:
 
 
 def message_row(*, reason: MessageReason, dedup_key: str, recipient: str, values: dict[str, Any],
-                recipient_kind: RecipientKind, case_id: int | None = None, subject_ref: str | None = None,
+                recipient_kind: RecipientKind, case_id: int | None = None, approval_request_id: int | None = None,
                 person_id: int | None = None, team_member_id: int | None = None, due_on: date | None = None,
                 texts: MessageTexts | None = None, domain: str | None = None) -> dict[str, Any]:
     """One outbox row with its texts rendered (for bulk queueing)."""
     rendered = (texts or get_message_texts()).render(reason, values)
     return {
         "dedup_key": dedup_key, "message_id": new_message_id(reason, domain or mail_domain(get_settings().mail_from)),
-        "reason": reason, "state": MessageState.QUEUED, "case_id": case_id, "subject_ref": subject_ref,
+        "reason": reason, "state": MessageState.QUEUED, "case_id": case_id, "approval_request_id": approval_request_id,
         "recipient_kind": recipient_kind, "person_id": person_id, "team_member_id": team_member_id,
         "recipient": recipient, "subject": rendered.subject, "body_text": rendered.body_text,
         "body_html": rendered.body_html, "due_on": due_on, "attempts": 0,
@@ -90,14 +93,45 @@ def queue_messages(session: Session, rows: list[dict[str, Any]]) -> int:
 
 def queue_message(session: Session, *, reason: MessageReason, dedup_key: str, recipient: str,
                   values: dict[str, Any], recipient_kind: RecipientKind, case_id: int | None = None,
-                  subject_ref: str | None = None, person_id: int | None = None, team_member_id: int | None = None,
+                  approval_request_id: int | None = None, person_id: int | None = None, team_member_id: int | None = None,
                   due_on: date | None = None) -> bool:
     """Queue one message in the caller's transaction (so it exists exactly when the change that causes it
     is committed). `dedup_key` is its identity: queueing it again is a no-op. True when it is new."""
     row = message_row(reason=reason, dedup_key=dedup_key, recipient=recipient, values=values,
-                      recipient_kind=recipient_kind, case_id=case_id, subject_ref=subject_ref, person_id=person_id,
+                      recipient_kind=recipient_kind, case_id=case_id, approval_request_id=approval_request_id, person_id=person_id,
                       team_member_id=team_member_id, due_on=due_on)
     return queue_messages(session, [row]) == 1
+
+
+def person_name(person: Person | None) -> str:
+    """How a message addresses a contact: `Piet Jansen`, `P. van der Berg`."""
+    if person is None:
+        return "heer/mevrouw"
+    parts = [person.first_name or person.initials, person.name_prefix, person.last_name]
+    return " ".join(p for p in parts if p)
+
+
+def queue_approval_message(session: Session, request: ApprovalRequest, url: str | None) -> bool:
+    """The client's mail for a new approval request, in the caller's transaction: the workflow template's
+    own sbr.message (already filled in on the request) with the link (none for information only)."""
+    from sbrflow.domain.approval import Presentation
+
+    case = session.get(Case, request.case_id)
+    client = session.get(Client, case.client_id)
+    person = session.get(Person, request.recipient_person_id) if request.recipient_person_id else None
+    informing = request.presentation is Presentation.INFORMATION
+    values = {"recipient_name": person_name(person), "client_name": client.name,
+              "product_name": PRODUCT_NAMES[case.product], "period_label": case.period_label,
+              "deadline": dutch_date(case.deadline_effective) or "-", "case_ref": case.id,
+              "sbr_message": request.message}
+    if not informing:
+        values |= {"approval_url": url, "presentation": request.presentation.value,
+                   "expires_on": dutch_date(request.expires_at.date())}
+    return queue_message(
+        session, reason=MessageReason.CLIENT_INFORMATION if informing else MessageReason.APPROVAL_REQUEST,
+        dedup_key=f"approval_request:{request.id}", recipient=request.recipient_email, values=values,
+        recipient_kind=RecipientKind.CONTACT, case_id=case.id, approval_request_id=request.id,
+        person_id=request.recipient_person_id)
 
 
 def relatiebeheerder_member(case_product, client_id_column):
@@ -125,7 +159,30 @@ def cancel_obsolete(session: Session, now: datetime) -> int:
                     updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
+    from sbrflow.domain.approval import RequestState
+
+    closed = sa.select(ApprovalRequest.id).where(
+        sa.or_(ApprovalRequest.state != RequestState.OPEN, ApprovalRequest.expires_at < now))
+    cancelled += session.execute(
+        sa.update(Message)
+        .where(Message.state == MessageState.QUEUED, Message.reason.in_(list(FOR_APPROVAL_REQUEST)),
+               Message.approval_request_id.in_(closed),
+               sa.or_(Message.claimed_until.is_(None), Message.claimed_until < now))
+        .values(state=MessageState.CANCELLED, updated_at=now,
+                last_error="cancelled: the approval request was decided, replaced or expired")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if cancelled:
+        _redact_cancelled(session, now)
     return cancelled
+
+
+def _redact_cancelled(session: Session, now: datetime) -> None:
+    """Remove the approval links from the client messages just cancelled (they never left the outbox)."""
+    for message in session.scalars(sa.select(Message).where(
+            Message.reason == MessageReason.APPROVAL_REQUEST, Message.state == MessageState.CANCELLED,
+            Message.updated_at == now)):
+        message.body_text, message.body_html = redact_links(message.body_text), redact_links(message.body_html)
 
 
 @dataclass(frozen=True)
@@ -163,6 +220,11 @@ def claim_batch(session: Session, now: datetime, size: int, token: str) -> list[
 
 
 def _finish(conn: sa.Connection, claimed: Claimed, token: str, **values: Any) -> None:
+    # The stored copy of a client message keeps no approval link once it left the outbox: the token
+    # lives only in the client's mailbox (a resend after a crash happens before this point).
+    if claimed.mail.reason == MessageReason.APPROVAL_REQUEST.value and values.get("state") in (
+            MessageState.SENT, MessageState.FAILED):
+        values |= {"body_text": redact_links(claimed.mail.body_text), "body_html": redact_links(claimed.mail.body_html)}
     conn.execute(
         sa.update(Message.__table__)
         .where(Message.__table__.c.id == claimed.id, Message.__table__.c.claim_token == token)

@@ -29,10 +29,11 @@ def upgrade() -> None:
         sa.Column("dedup_key", sa.String(200), nullable=False),
         sa.Column("message_id", sa.String(255), nullable=False),
         sa.Column("reason", _enum("message_reason", "approval_request", "client_reminder", "stage_digest",
-                                  "escalation", "stage_assigned", "submission_failed"), nullable=False),
+                                  "escalation", "stage_assigned", "submission_failed", "client_information"),
+                  nullable=False),
         sa.Column("state", _enum("message_state", "queued", "sent", "failed", "cancelled"), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
-        sa.Column("subject_ref", sa.String(100), nullable=True),
+        sa.Column("approval_request_id", sa.Integer(), nullable=True),
         sa.Column("recipient_kind", _enum("message_recipient_kind", "contact", "team_member"), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("team_member_id", sa.Integer(), nullable=True),
@@ -53,6 +54,8 @@ def upgrade() -> None:
         sa.CheckConstraint("attempts >= 0", name=op.f("ck_message_attempts_not_negative")),
         sa.ForeignKeyConstraint(["case_id"], ["tax_case.id"], name=op.f("fk_message_case_id_tax_case"),
                                 ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["approval_request_id"], ["approval_request.id"],
+                                name=op.f("fk_message_approval_request_id_approval_request"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_message_person_id_person"),
                                 ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["team_member_id"], ["team_member.id"],
@@ -66,6 +69,7 @@ def upgrade() -> None:
     with op.batch_alter_table("message") as batch_op:
         batch_op.create_index("ix_message_sendable", ["state", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_message_approval_request_id"), ["approval_request_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_team_member_id"), ["team_member_id"], unique=False)
 
 

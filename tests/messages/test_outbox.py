@@ -32,7 +32,7 @@ def _values(**extra):
     return {"recipient_name": "Piet Jansen", "client_name": "Jansen Holding B.V.",
             "product_name": "aangifte omzetbelasting", "period_label": "2026-Q3", "deadline": "2 november 2026",
             "approval_url": "https://sbrflow.example/goedkeuren/abc", "case_ref": 1, "expires_on": "14 november 2026",
-            "sbr_message": "Beste Jansen Holding B.V.,\n\nDe aangifte staat klaar.", **extra}
+            "sbr_message": "Beste Jansen Holding B.V.,\n\nDe aangifte staat klaar.", "presentation": "approval", **extra}
 
 
 def _queue(office, key="approval:1", recipient="piet@jansen.example", reason=MessageReason.APPROVAL_REQUEST):
