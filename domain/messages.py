@@ -87,23 +87,24 @@ def retry_delay(attempts: int, first_delay: float, max_delay: float = 3600.0) ->
     return timedelta(seconds=min(max_delay, first_delay * 2 ** max(0, attempts - 1)))
 
 
-def reminder_due(requested_on: date, run_date: date, reminders_made: int, every_days: int,
-                 maximum: int) -> int | None:
+def reminder_due(requested_on: date, last_reminder_on: date | None, run_date: date, reminders_made: int,
+                 every_days: int, maximum: int) -> int | None:
     """The number of the client reminder due on run_date, or None.
 
-    Reminder n is due `n × every_days` days after the request, while fewer than `maximum` were made.
-    Running on a later day catches up one reminder at a time, never a burst.
+    A reminder is due `every_days` days after the request, and again `every_days` after the previous
+    reminder, while fewer than `maximum` were made. A late run sends one, never a burst.
     """
-    n = reminders_made + 1
-    if n > maximum or run_date < requested_on + timedelta(days=every_days * n):
+    if reminders_made >= maximum:
         return None
-    return n
+    if run_date < (last_reminder_on or requested_on) + timedelta(days=every_days):
+        return None
+    return reminders_made + 1
 
 
-def reminder_cutoffs(run_date: date, every_days: int, maximum: int) -> list[tuple[int, date]]:
-    """(n, latest request date for which reminder n is due on run_date), for n = 1…maximum: the
-    set-based form of `reminder_due` (a request made on or before the date, with n − 1 reminders made)."""
-    return [(n, run_date - timedelta(days=every_days * n)) for n in range(1, maximum + 1)]
+def reminder_cutoff(run_date: date, every_days: int) -> date:
+    """The latest request (or previous reminder) date for which a reminder is due on run_date:
+    the set-based form of `reminder_due`."""
+    return run_date - timedelta(days=every_days)
 
 
 def escalation_window(run_date: date, days: int) -> tuple[date, date]:

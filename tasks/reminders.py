@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from sbrflow.config.message_texts import dutch_date, get_message_texts
 from sbrflow.config.settings import get_settings
 from sbrflow.config.workflows import WorkflowTemplate, load_templates
-from sbrflow.domain.case_states import FINISHED
+from sbrflow.domain.case_states import FINISHED, CaseState
 from sbrflow.domain.messages import (
     ESCALATE_WHILE,
     PRODUCT_NAMES,
@@ -29,9 +29,10 @@ from sbrflow.domain.messages import (
     RecipientKind,
     escalation_window,
     mail_domain,
+    reminder_cutoff,
 )
 from sbrflow.domain.case_states import StageState
-from sbrflow.models import Case, CaseStage, Client, TeamMember
+from sbrflow.models import ApprovalRequest, Case, CaseStage, Client, Person, TeamMember
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.messages import Message
 from sbrflow.tasks.messages import cancel_obsolete, message_row, queue_messages, relatiebeheerder_member
@@ -149,7 +150,55 @@ def plan_reminders(session: Session, run_date: date) -> ReminderPlan:
 
 
 def _client_reminders(session: Session, run_date: date, plan: ReminderPlan, ctx: dict) -> None:
-    """Client reminders for approval requests not decided (needs the approval requests; see approval)."""
+    """The next reminder for every open approval request whose request or last reminder is
+    CLIENT_REMINDER_DAYS old, up to CLIENT_REMINDER_MAX (one query over all requests)."""
+    from sbrflow.domain.approval import Presentation, RequestState
+
+    settings = ctx["settings"]
+    if settings.client_reminder_max < 1:
+        return
+    made = (sa.select(Message.approval_request_id, sa.func.count().label("n"), sa.func.max(Message.due_on).label("last"))
+            .where(Message.reason == MessageReason.CLIENT_REMINDER, Message.approval_request_id.is_not(None))
+            .group_by(Message.approval_request_id).subquery())
+    count = sa.func.coalesce(made.c.n, 0)
+    start_of_run = datetime.combine(run_date, time(), tzinfo=UTC)
+    # Due: the request (any time that day) or the previous reminder is CLIENT_REMINDER_DAYS old, and
+    # fewer than CLIENT_REMINDER_MAX reminders were made (domain.messages.reminder_due).
+    cutoff = reminder_cutoff(run_date, settings.client_reminder_days)
+    due = sa.and_(count < settings.client_reminder_max, ApprovalRequest.requested_at < _day_after(cutoff),
+                  sa.or_(made.c.last.is_(None), made.c.last <= cutoff))
+    rows = session.execute(
+        sa.select(ApprovalRequest.id, ApprovalRequest.case_id, ApprovalRequest.requested_at,
+                  ApprovalRequest.expires_at, ApprovalRequest.presentation, ApprovalRequest.recipient_email,
+                  ApprovalRequest.recipient_person_id, count, Case.product, Case.period_label,
+                  Case.deadline_effective, Client.client_number, Client.name, Person.first_name, Person.initials,
+                  Person.name_prefix, Person.last_name)
+        .join(Case, Case.id == ApprovalRequest.case_id)
+        .join(Client, Client.id == Case.client_id)
+        .outerjoin(Person, Person.id == ApprovalRequest.recipient_person_id)
+        .outerjoin(made, made.c.approval_request_id == ApprovalRequest.id)
+        .where(ApprovalRequest.state == RequestState.OPEN, ApprovalRequest.expires_at > start_of_run,
+               ApprovalRequest.presentation != Presentation.INFORMATION, Case.state == CaseState.WITH_CLIENT, due)
+        .order_by(ApprovalRequest.id)
+    ).all()
+    for (request_id, case_id, requested_at, expires, presentation, email, person_id, n_made, product, label,
+         deadline, number, client_name, first, initials, prefix, last) in rows:
+        n = n_made + 1
+        name = " ".join(p for p in (first or initials, prefix, last) if p) or "heer/mevrouw"
+        values = {"recipient_name": name, "client_name": client_name, "product_name": PRODUCT_NAMES[product],
+                  "period_label": label, "deadline": dutch_date(deadline) or "-", "case_ref": case_id,
+                  "reminder_number": n, "reminder_max": settings.client_reminder_max,
+                  "requested_on": dutch_date(_as_date(requested_at)), "expires_on": dutch_date(_as_date(expires)),
+                  "presentation": presentation.value}
+        plan.rows.append(message_row(
+            reason=MessageReason.CLIENT_REMINDER, dedup_key=f"client_reminder:{request_id}:{n}", recipient=email,
+            values=values, recipient_kind=RecipientKind.CONTACT, case_id=case_id, approval_request_id=request_id,
+            person_id=person_id, due_on=run_date, texts=ctx["texts"], domain=ctx["domain"]))
+        plan.per_period[(product.value, label)][f"client_reminder_{n}"].append(number)
+
+
+def _day_after(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
 def summary_of(plan: ReminderPlan, queued: int, cancelled: int, run_date: date, dry_run: bool) -> dict[str, Any]:
@@ -159,7 +208,7 @@ def summary_of(plan: ReminderPlan, queued: int, cancelled: int, run_date: date, 
         for reason, numbers in sorted(reasons.items()):
             table.append({"product": product, "period": label, "kind": reason, "count": len(numbers),
                           "clients": ", ".join(sorted(set(numbers)))})
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)  # by reason
     for row in plan.rows:
         counts[row["reason"].value] += 1
     return {"run_date": run_date.isoformat(), "dry_run": dry_run, "due": len(plan.rows), "queued": queued,

@@ -93,3 +93,32 @@ def office(db) -> Office:
         session.add(case)
         session.flush()
         return Office(case.id, client.id, manager.id, person.id)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "integrations" / "samples" / "sbr" / "VB-01_bd-rpt-ob-aangifte-2021.xbrl"
+
+
+@pytest.fixture
+def case_with_client(office) -> Office:
+    """The office's case with its return attached as the current document (ready for an approval request)."""
+    import hashlib
+
+    from sbrflow.domain.enums import Tax
+    from sbrflow.models.matching import CaseDocument
+    from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
+
+    data = SAMPLE.read_bytes()
+    now = dt.datetime(2026, 10, 20, 9, tzinfo=dt.UTC)
+    with unit_of_work() as session:
+        source = SourcePackage(name="sim", kind=SourceKind.HTTP, url="http://127.0.0.1:1")
+        session.add(source)
+        session.flush()
+        sha = hashlib.sha256(data).hexdigest()
+        doc = TaxReturnDocument(source_package_id=source.id, source_reference="ref-1", received_at=now, sha256=sha,
+                                size=len(data), content=data, status=DocumentStatus.RECEIVED, tax=Tax.OB,
+                                kind="return", fiscal_id="001000044B37", period_start=dt.date(2026, 7, 1),
+                                period_end=dt.date(2026, 9, 30), amount_due=3240)
+        session.add(doc)
+        session.flush()
+        session.add(CaseDocument(case_id=office.case_id, document_id=doc.id, is_current=True, attached_at=now))
+    return office
