@@ -12,7 +12,7 @@ from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
 from sbrflow.cli.matching import register as register_matching_commands
-from sbrflow.cli.messages import messages_app, reminders_app
+from sbrflow.cli.messages import echo_demo_messages, messages_app, reminders_app
 from sbrflow.cli.periods import periods_app
 from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
@@ -54,6 +54,7 @@ def demo() -> None:
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
+    echo_demo_messages()
 
 
 def _echo_demo_returns() -> None:

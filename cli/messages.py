@@ -87,3 +87,12 @@ def reminders(
                f"without recipient {summary['without_recipient']}")
     if "sending" in summary:
         typer.echo("sent: " + ", ".join(f"{k} {v}" for k, v in summary["sending"].items()))
+
+
+def echo_demo_messages(limit: int = 5) -> None:
+    """The demo's sent messages as an operator sees them in `sbrflow messages list` (for the demo summary)."""
+    from sbrflow.domain.messages import MessageState
+    from sbrflow.tasks.messages import list_messages
+
+    for row in reversed(list_messages(state=MessageState.SENT, limit=limit)):
+        typer.echo(f"  sent message {row['id']}: {row['reason']} to {row['recipient']} — {row['subject']}")

@@ -352,9 +352,18 @@ def _send_batch(engine, batch: list[Claimed], token: str, smtp: SmtpSettings, se
 
 
 @task(name="send-queued-messages")
-def send_queued_messages(batch_size: int | None = None) -> dict[str, int]:
-    """Send the queued messages over SMTP; transient failures wait and retry, permanent ones are failed."""
-    return send_queued(batch_size=batch_size)
+def send_queued_messages(batch_size: int | None = None, smtp_host: str | None = None,
+                         smtp_port: int | None = None) -> dict[str, int]:
+    """Send the queued messages over SMTP; transient failures wait and retry, permanent ones are failed.
+
+    smtp_host/smtp_port replace the settings' server (the demo's in-process server)."""
+    smtp = None
+    if smtp_host is not None:
+        from dataclasses import replace
+
+        smtp = replace(SmtpSettings.from_settings(), host=smtp_host, port=smtp_port or 25, starttls=False,
+                       ssl=False, user=None, password=None)
+    return send_queued(batch_size=batch_size, smtp=smtp)
 
 
 def list_messages(*, state: MessageState | None = None, case_id: int | None = None,

@@ -17,6 +17,9 @@ def test_the_demo_office_loads_once_however_often_it_runs(prefect_harness, db):
     second = demo_office()
     assert first["summary"] == second["summary"]
     assert first["summary"]["clients"] == 6
+    # Messages: the escalations of the cases due 30 November reach the demo's own SMTP server, once.
+    assert first["messages"]["escalations"] == first["messages"]["received_by_smtp_server"] == 3
+    assert second["messages"]["queued"] == second["messages"]["sent"] == 0
     with unit_of_work() as session:
         dga = session.scalars(sa.select(Person).where(Person.contact_number == "C001")).one()
         assert len(dga.client_links) == 3
