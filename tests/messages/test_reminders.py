@@ -111,3 +111,21 @@ def test_a_dry_run_counts_and_writes_nothing(office):
     summary = run_reminders(dt.date(2026, 10, 28), dry_run=True)
     assert summary["due"] == 1 and summary["escalations"] == 1 and summary["queued"] == 0
     assert _messages() == []
+
+
+def test_stage_assigned_and_submission_failed_go_to_the_right_member_once(office):
+    from sbrflow.tasks.staff_messages import queue_stage_assigned, queue_submission_failed
+
+    with unit_of_work() as session:
+        stage = CaseStage(case_id=office.case_id, position=1, stage_code="beoordelen", role=Role.ACCOUNTANT,
+                          team_member_id=office.manager_id, state=StageState.ACTIVE)
+        session.add(stage)
+        session.flush()
+        assert queue_stage_assigned(session, stage) is True
+        assert queue_stage_assigned(session, stage) is False  # once
+        case = session.get(Case, office.case_id)
+        assert queue_submission_failed(session, case, "210 Bericht voldoet niet aan de specificaties", "K1")
+    assigned, failed = _messages()
+    assert assigned.reason is MessageReason.STAGE_ASSIGNED and "Beoordeling en vrijgave" in assigned.subject
+    assert failed.reason is MessageReason.SUBMISSION_FAILED and failed.recipient == "anna@kantoor.example"
+    assert "210 Bericht voldoet niet" in failed.body_text and "Jansen" not in failed.subject
