@@ -266,11 +266,11 @@ def send_queued(*, now: Callable[[], datetime] | None = None, smtp: SmtpSettings
     size = batch_size or settings.message_batch_size
     engine = get_engine()
     summary = SendSummary()
+    with unit_of_work() as session:  # once per run: a run takes seconds, a reason goes away in days
+        summary.cancelled += cancel_obsolete(session, clock())
     while max_batches is None or summary.batches < max_batches:
         token = uuid.uuid4().hex
         started = clock()
-        with unit_of_work() as session:
-            summary.cancelled += cancel_obsolete(session, started)
         with unit_of_work() as session:
             batch = claim_batch(session, started, size, token)
         if not batch:
