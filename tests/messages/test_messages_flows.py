@@ -64,3 +64,40 @@ def test_messages_list_refuses_an_unknown_state(db):
     finally:
         sys.argv = argv
     assert raised.value.code == 1
+
+
+def test_the_smtp_password_can_come_from_a_prefect_secret_block(prefect_harness, office, server_tls, certificate):
+    from datetime import UTC, datetime
+
+    from prefect.blocks.system import Secret
+
+    from sbrflow.domain.messages import MessageReason, RecipientKind
+    from sbrflow.integrations.mail.server import LocalSmtpServer
+    from sbrflow.models.db import unit_of_work
+    from sbrflow.tasks import messages as outbox
+
+    from .conftest import settings_for
+
+    Secret(value="uit-de-kluis").save("sbrflow-test-smtp-password", overwrite=True)
+    with unit_of_work() as session:
+        outbox.queue_message(session, reason=MessageReason.STAGE_DIGEST, dedup_key="digest:1",
+                             recipient="anna@kantoor.example", recipient_kind=RecipientKind.TEAM_MEMBER,
+                             values={"member_name": "Anna", "stages": [], "count": 0, "run_date": "1 december 2026"})
+    with LocalSmtpServer(tls=server_tls, users={"kantoor": "uit-de-kluis"}) as server:
+        settings = settings_for(server, starttls=True, user="kantoor", ca_file=certificate[0],
+                                password="prefect-secret:sbrflow-test-smtp-password")
+        assert outbox.send_queued(smtp=settings, now=lambda: datetime.now(UTC))["sent"] == 1
+        assert server.logins == ["kantoor"]
+
+
+def test_the_deployments_are_declared_in_prefect_yaml():
+    from pathlib import Path
+
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "prefect.yaml").read_text())
+    entry = {d["name"]: d for d in spec["deployments"]}
+    assert entry["send-messages"]["entrypoint"] == "flows/messages.py:send_messages"
+    assert entry["send-messages"]["schedules"] == [{"interval": 60}]
+    assert entry["send-reminders"]["entrypoint"] == "flows/messages.py:send_reminders"
+    assert entry["send-reminders"]["schedules"] == [{"cron": "0 8 * * *", "timezone": "Europe/Amsterdam"}]
