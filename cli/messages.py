@@ -18,6 +18,8 @@ def list_(
     state: Annotated[str | None, typer.Option("--state", help="Only this state: " + ", ".join(_STATES) + ".")] = None,
     case: Annotated[int | None, typer.Option("--case", help="Only the messages of this case (id).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many (newest first).")] = None,
+    member: Annotated[str | None, typer.Option(
+        "--work-list", help="Only the failed messages in this team member's work list (code).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """The outbox, newest first: reason, state, recipient, subject, attempts and the last error."""
@@ -27,7 +29,8 @@ def list_(
 
     if state is not None and state not in _STATES:
         raise SbrflowError(f"--state {state!r} is not a message state; use one of: {', '.join(_STATES)}")
-    rows = list_messages(state=MessageState(state) if state else None, case_id=case, limit=limit)
+    rows = list_messages(state=MessageState(state) if state else None, case_id=case, limit=limit,
+                         work_list_of=member)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -370,9 +370,11 @@ def send_queued_messages(batch_size: int | None = None, smtp_host: str | None = 
     return send_queued(batch_size=batch_size, smtp=smtp)
 
 
-def list_messages(*, state: MessageState | None = None, case_id: int | None = None,
-                  limit: int | None = None) -> list[dict[str, Any]]:
-    """The outbox, newest first: what was made, for whom, and where it stands."""
+def list_messages(*, state: MessageState | None = None, case_id: int | None = None, limit: int | None = None,
+                  work_list_of: str | None = None) -> list[dict[str, Any]]:
+    """The outbox, newest first: what was made, for whom, and where it stands.
+
+    work_list_of: only the failed/cancelled messages in this team member's (code) work list."""
     with unit_of_work() as session:
         query = (sa.select(Message, TeamMember.code).outerjoin(TeamMember, TeamMember.id == Message.attention_member_id)
                  .order_by(Message.id.desc()))
@@ -380,6 +382,8 @@ def list_messages(*, state: MessageState | None = None, case_id: int | None = No
             query = query.where(Message.state == state)
         if case_id is not None:
             query = query.where(Message.case_id == case_id)
+        if work_list_of is not None:
+            query = query.where(TeamMember.code == work_list_of)
         if limit:
             query = query.limit(limit)
         return [_as_dict(m, code) for m, code in session.execute(query)]

@@ -107,6 +107,8 @@ def test_a_5xx_answer_fails_the_message_with_the_servers_answer_in_the_relatiebe
     assert sent.state is MessageState.SENT
     [row] = outbox.list_messages(state=MessageState.FAILED)
     assert row["work_list_of"] == "AB" and row["last_error"].startswith("550")
+    assert [r["id"] for r in outbox.list_messages(work_list_of="AB")] == [failed.id]
+    assert outbox.list_messages(work_list_of="JV") == []
 
 
 def test_transient_failures_run_out_into_failed(office, smtp_server, monkeypatch):
