@@ -27,3 +27,7 @@ class WorkflowTemplateError(SbrflowError):
 
 class PlanningError(SbrflowError, ValueError):
     """A planning request naming a client, team member, product or period that does not exist or does not fit."""
+
+
+class NotFound(SbrflowError, LookupError):
+    """A case, team member, checkpoint, … that does not exist; the message names it (the CLI exits 2)."""

@@ -92,6 +92,36 @@ class ClientFacts:
     contacts: tuple[ContactFacts, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True, slots=True)
+class RoleHolders:
+    """Who holds which role for which client: THE role rule, used by readiness and by routing.
+
+    The holder of a role for a client and product is the member of the product's own assignment
+    (override) when there is one, else the member of the general assignment; a holder counts only
+    while active — an inactive override is not covered by the general holder.
+    """
+
+    # (client key, role) → (member key, active); (client key, product, role) → (member key, active)
+    general: Mapping[tuple[object, Role], tuple[object, bool]] = field(default_factory=dict)
+    overrides: Mapping[tuple[object, Product, Role], tuple[object, bool]] = field(default_factory=dict)
+
+    def holder(self, client: object, role: Role, product: Product | None = None) -> object | None:
+        """The active member who holds `role` for this client (and product), or None."""
+        if product is not None:
+            own = self.overrides.get((client, product, role))
+            if own is not None:
+                return own[0] if own[1] else None
+        general = self.general.get((client, role))
+        return general[0] if general is not None and general[1] else None
+
+    def held(self, client: object, product: Product | None = None) -> frozenset[Role]:
+        """Every role an active member holds for this client (and product)."""
+        return frozenset(r for r in Role if self.holder(client, r, product) is not None)
+
+    def products_with_overrides(self, client: object) -> frozenset[Product]:
+        return frozenset(p for (c, p, _r) in self.overrides if c == client)
+
+
 def _valid(normalize, value: str | None) -> bool:
     try:
         normalize(value)

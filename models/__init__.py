@@ -14,6 +14,7 @@ from sbrflow.models.crm import (
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
+from sbrflow.models.routing import CaseCheckpoint
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "BankAccount",
     "Base",
     "Case",
+    "CaseCheckpoint",
     "CaseStage",
     "Client",
     "DocumentStatus",

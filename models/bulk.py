@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from datetime import date
 from enum import Enum
@@ -43,6 +44,8 @@ def _csv_cell(value: object) -> str:
         value = value.value
     elif isinstance(value, date):
         value = value.isoformat()
+    elif isinstance(value, (dict, list)):  # a JSON column
+        value = json.dumps(value, default=str)
     return '"' + str(value).replace('"', '""') + '"'
 
 

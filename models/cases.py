@@ -85,6 +85,8 @@ class CaseStage(Base):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("tax_case.id", ondelete="CASCADE"))
     position: Mapped[int]  # 1-based order in the template version of the case
     stage_code: Mapped[str] = mapped_column(sa.String(64))
+    # Copied from the template version with the checkpoints (routing, 0005): a later version renames nothing.
+    name: Mapped[str | None] = mapped_column(sa.String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role, "case_stage_role"))
     # The assignee; NULL until routing assigns one (or when nobody holds the role).
     team_member_id: Mapped[int | None] = mapped_column(

@@ -70,10 +70,18 @@ class CaseDocument(Base):
 
 
 class AuditEvent(Base):
-    """Who did what, when: operators' manual interventions (e.g. assigning a return by hand)."""
+    """Who did what, when: the one append-only audit trail (manual assignments, every routing move).
+
+    Rows are only ever inserted: on PostgreSQL a trigger (migration 0005) refuses UPDATE and DELETE.
+    `actor` is a team member code or `system:<flow-run-id>`; a case's events carry `case_id`, and
+    `from_state`/`to_state` say what changed (case states, stage codes or member codes by action).
+    """
 
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),
+        sa.Index("ix_audit_event_case", "case_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
@@ -82,3 +90,7 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(sa.String(64))
     subject_id: Mapped[int]
     details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    # Added by routing (0005). No cascade: cases are never deleted, and events never are.
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tax_case.id", ondelete="RESTRICT"))
+    from_state: Mapped[str | None] = mapped_column(sa.String(64))
+    to_state: Mapped[str | None] = mapped_column(sa.String(64))

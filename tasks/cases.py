@@ -198,8 +198,9 @@ def block(session: Session, case_conditions: Sequence[sa.ColumnElement], states:
     reasons = sa.select(b.c.reasons).where(match).scalar_subquery()
     changed = sa.or_(T.c.state != CaseState.BLOCKED.value, T.c.blocked_reasons != reasons)
     values = {"state": CaseState.BLOCKED.value, "blocked_reasons": reasons, "updated_at": datetime.now(UTC)}
+    # A case routing blocked in a stage (current_stage set, role_missing) is routing's to unblock.
     rows = session.execute(sa.update(T).where(
-        in_states(states), sa.exists().where(match), changed, *case_conditions,
+        in_states(states), sa.exists().where(match), changed, T.c.current_stage.is_(None), *case_conditions,
     ).values(**values)).rowcount
     if session.scalar(sa.select(sa.exists().where(b.c.block_started.is_(True)))):
         rows += session.execute(sa.update(T).where(
@@ -222,7 +223,8 @@ def unblock(
     state = sa.case(*[(T.c.product == p.value, s.value) for p, s in start_states.items()])
     statement = (
         sa.update(T)
-        .where(in_states([CaseState.BLOCKED]), T.c.product.in_([p.value for p in start_states]),
+        .where(in_states([CaseState.BLOCKED]), T.c.current_stage.is_(None),  # routing's blocks are routing's
+               T.c.product.in_([p.value for p in start_states]),
                ~sa.exists().where(match), subscribed, T.c.client_id.in_(active), *case_conditions)
         .values(state=state, blocked_reasons=sa.null(), updated_at=datetime.now(UTC))
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sbrflow.domain.approval import VoidReason
 from sbrflow.domain.case_states import FINISHED, CaseState
 from sbrflow.domain.enums import Product, Tax
 from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.routing import Event, on_document_attached
 from sbrflow.domain.matching import (
     PRODUCT_OF_TAX,
     CaseFacts,
@@ -32,12 +34,9 @@ from sbrflow.tasks.approval import void_open_requests
 from sbrflow.models.matching import AuditEvent, CaseDocument, MatchMethod, MatchStatus, ReturnMatch
 from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
+from sbrflow.tasks.audit import record_events, system_actor
 
-# A case that has not reached review yet simply records that its return is in.
-_AWAITING = {CaseState.PLANNED, CaseState.WAITING_FOR_RETURN}
-# A case past the start of review goes back there when a newer document replaces its current one.
-_UNDER_WAY = {CaseState.RETURN_RECEIVED, CaseState.IN_PROGRESS, CaseState.WITH_CLIENT, CaseState.APPROVED,
-              CaseState.SUBMISSION_FAILED}
+# What a new or corrected document does to its case is decided by domain.routing.on_document_attached.
 
 
 class ManualAssignError(SbrflowError):
@@ -103,7 +102,7 @@ def _current_documents(session: Session, case_ids: Iterable[int]) -> dict[int, i
 
 
 def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
-            listings: Collection[int] = frozenset()) -> dict[str, int]:
+            listings: Collection[int] = frozenset(), actor: str = "system") -> dict[str, int]:
     """Attach matched documents to their cases; a newer one replaces the current one, kept as history.
 
     An ICP opgaaf (EU sales listing) belongs to the case too, but never replaces the return itself.
@@ -116,21 +115,24 @@ def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
     if not matched:
         return {"corrections": 0, "cases_return_received": 0}
     current = _current_documents(session, (o.case_id for o in matched))
-    states = dict(session.execute(
-        sa.select(Case.id, Case.state).where(Case.id.in_(list(current.keys() | {o.case_id for o in matched})))
-    ).all()) if matched else {}
+    states = {cid: (state, stage) for cid, state, stage in session.execute(
+        sa.select(Case.id, Case.state, Case.current_stage)
+        .where(Case.id.in_(list(current.keys() | {o.case_id for o in matched})))
+    )}
     replaced: list[int] = []
-    to_received: set[int] = set()
+    moves: dict[int, Event] = {}
     corrections = 0
     for outcome in matched:  # oldest first: the last one for a case ends up current
         case_id = outcome.case_id
-        if case_id in current:
+        replaces = case_id in current
+        if replaces:
             replaced.append(case_id)
             corrections += 1
-            if states[case_id] in _UNDER_WAY:
-                to_received.add(case_id)
-        elif states[case_id] in _AWAITING:
-            to_received.add(case_id)
+        state, stage = states[case_id]
+        move = on_document_attached(state, replaces_current=replaces, routed=stage is not None)
+        if move is not None and case_id not in moves:
+            states[case_id] = (move[0], None)
+            moves[case_id] = replace(move[1], details={**move[1].details, "document_id": outcome.return_id})
         current[case_id] = outcome.return_id
     if replaced:
         session.execute(
@@ -146,11 +148,13 @@ def _attach(session: Session, matched: list[MatchOutcome], now: datetime,
     latest = [{"case_id": c, "document_id": d, "is_current": True, "attached_at": now, "replaced_at": None}
               for c, d in current.items()]
     bulk_insert(session, CaseDocument, history + latest)
+    to_received = list(moves)
     if to_received:
         session.execute(
-            sa.update(Case).where(Case.id.in_(list(to_received)))
-            .values(state=CaseState.RETURN_RECEIVED, current_stage=None, updated_at=now)
+            sa.update(Case).where(Case.id.in_(to_received))
+            .values(state=CaseState.RETURN_RECEIVED, current_stage=None, blocked_reasons=None, updated_at=now)
         )
+        record_events(session, [(case_id, event) for case_id, event in moves.items()], actor=actor, now=now)
     return {"corrections": corrections, "cases_return_received": len(to_received)}
 
 
@@ -181,7 +185,8 @@ def _write_outcomes(session: Session, outcomes: list[MatchOutcome], now: datetim
         )
 
 
-def match_pending(session: Session, *, today: date, now: datetime | None = None) -> dict[str, object]:
+def match_pending(session: Session, *, today: date, now: datetime | None = None, actor: str = "system",
+                  ) -> dict[str, object]:
     """One pass over every return not matched yet; returns the counts of the pass."""
     now = now or datetime.now(UTC)
     returns, listings = _pending_returns(session)
@@ -190,7 +195,7 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None)
     index = _index(session, returns)
     outcomes = [match_return(r, index, today=today) for r in returns]
     matched = [o for o in outcomes if o.matched]
-    attached = _attach(session, matched, now, listings)
+    attached = _attach(session, matched, now, listings, actor=actor)
     _write_outcomes(session, outcomes, now)
     reasons = Counter(o.reason_code.value for o in outcomes if not o.matched)
     return {"considered": len(returns), "matched": len(matched), "unmatched": dict(sorted(reasons.items())),
@@ -201,7 +206,7 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None)
 def match_pending_returns(today: date | None = None) -> dict[str, object]:
     """Match every received return that is not matched yet, in one transaction."""
     with unit_of_work() as session:
-        return match_pending(session, today=today or date.today())
+        return match_pending(session, today=today or date.today(), actor=system_actor())
 
 
 def _case_for(session: Session, client: Client, product: Product, doc: TaxReturnDocument,
@@ -237,14 +242,15 @@ def assign_manually(session: Session, document_id: int, client_number: str, *, p
     if match is not None and match.status is MatchStatus.MATCHED:
         raise ManualAssignError(f"return {document_id} is already matched to case {match.case_id}")
     listings = {doc.id} if doc.kind == ReturnKind.ICP else set()
-    attached = _attach(session, [MatchOutcome(doc.id, client_id=client.id, case_id=case.id)], now, listings)
+    attached = _attach(session, [MatchOutcome(doc.id, client_id=client.id, case_id=case.id)], now, listings,
+                       actor=actor)
     if match is None:
         match = ReturnMatch(document_id=doc.id, attempts=0)
         session.add(match)
     match.status, match.client_id, match.case_id = MatchStatus.MATCHED, client.id, case.id
     match.reason_code, match.reason, match.method, match.matched_at = None, None, MatchMethod.MANUAL, now
     session.add(AuditEvent(occurred_at=now, actor=actor, action="return.assign", subject_type="tax_return_document",
-                           subject_id=doc.id, details={"client_number": client_number, "case_id": case.id,
+                           subject_id=doc.id, case_id=case.id, details={"client_number": client_number, "case_id": case.id,
                                                        "period_label": case.period_label}))
     return {"document_id": doc.id, "client_number": client_number, "case_id": case.id,
             "period_label": case.period_label, **attached}

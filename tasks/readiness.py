@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sbrflow.domain.enums import ClientStatus, Product, Role
-from sbrflow.domain.readiness import DEFAULT_UBO_THRESHOLD, ClientFacts, ContactFacts, Problem, readiness_problems
+from sbrflow.domain.readiness import (
+    DEFAULT_UBO_THRESHOLD,
+    ClientFacts,
+    ContactFacts,
+    Problem,
+    RoleHolders,
+    readiness_problems,
+)
 from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
 
 
@@ -52,27 +59,10 @@ def load_client_facts(
     ):
         products[client_id].add(prod)
 
-    # The holder of a role is the product's own assignment when there is one, else the general one;
-    # the role counts only when that holder is active (an inactive override is not covered by the general).
-    general: dict[tuple[int, Role], bool] = {}  # (client, role) → holder active
-    overrides: dict[tuple[int, Product], dict[Role, bool]] = defaultdict(dict)
-    for client_id, role, role_product, active in session.execute(
-        sa.select(RoleAssignment.client_id, RoleAssignment.role, RoleAssignment.product, TeamMember.active)
-        .join(TeamMember, TeamMember.id == RoleAssignment.team_member_id)
-        .where(RoleAssignment.client_id.in_(chosen))
-    ):
-        if role_product is None:
-            general[(client_id, role)] = active
-        else:
-            overrides[(client_id, role_product)][role] = active
-    roles: dict[int, set[Role]] = defaultdict(set)
-    for (client_id, role), active in general.items():
-        if active:
-            roles[client_id].add(role)
-    roles_for: dict[int, dict[Product, frozenset[Role]]] = defaultdict(dict)
-    for (client_id, prod), own in overrides.items():
-        held = {r for r in roles[client_id] if r not in own} | {r for r, active in own.items() if active}
-        roles_for[client_id][prod] = frozenset(held)
+    holders = load_role_holders(session, chosen)
+    roles = {cid: holders.held(cid) for cid in base}
+    roles_for = {cid: {prod: holders.held(cid, prod) for prod in holders.products_with_overrides(cid)}
+                 for cid in base}
 
     # An address that two persons share does not reach one person: it does not count as a contact e-mail.
     shared = (
@@ -105,11 +95,32 @@ def load_client_facts(
             rsin=c.rsin, bsn=c.bsn, ob_number=c.ob_number, payroll_tax_number=c.payroll_tax_number,
             sbr_enabled=c.sbr_enabled, ideal_enabled=c.ideal_enabled,
             products=frozenset(products[cid]), contacts=tuple(contacts[cid]),
-            roles=roles_for[cid].get(product, frozenset(roles[cid])) if product else frozenset(roles[cid]),
-            roles_for=dict(roles_for[cid]),
+            roles=roles_for[cid].get(product, roles[cid]) if product else roles[cid],
+            roles_for=roles_for[cid],
         )
         for cid, c in base.items()
     }
+
+
+def load_role_holders(session: Session, client_ids: Collection[int] | sa.Select | None = None) -> RoleHolders:
+    """The role assignments of these clients (ids or a SELECT of ids; None = all) with member ids, one query.
+
+    Apply the rule with `RoleHolders.holder(client_id, role, product)` (domain.readiness).
+    """
+    query = (sa.select(RoleAssignment.client_id, RoleAssignment.role, RoleAssignment.product,
+                       RoleAssignment.team_member_id, TeamMember.active)
+             .join(TeamMember, TeamMember.id == RoleAssignment.team_member_id))
+    if client_ids is not None:
+        query = query.where(RoleAssignment.client_id.in_(
+            client_ids if isinstance(client_ids, sa.Select) else list(client_ids)))
+    general: dict = {}
+    overrides: dict = {}
+    for client_id, role, role_product, member_id, active in session.execute(query):
+        if role_product is None:
+            general[(client_id, role)] = (member_id, active)
+        else:
+            overrides[(client_id, role_product, role)] = (member_id, active)
+    return RoleHolders(general, overrides)
 
 
 _CHUNK = 5000  # client ids per IN (...): below SQLite's bound-parameter limit

@@ -228,9 +228,12 @@ def test_an_operator_assigns_an_unmatched_return_by_hand_and_the_audit_trail_rec
     with unit_of_work() as session:
         match = session.scalars(sa.select(ReturnMatch)).one()
         assert (match.status, match.method) == (MatchStatus.MATCHED, MatchMethod.MANUAL)
-        event = session.scalars(sa.select(AuditEvent)).one()
+        event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "return.assign")).one()
         assert (event.actor, event.action, event.subject_id) == ("anna", "return.assign", doc)
         assert event.details["client_number"] == "1001"
+        # The case's move is in the same trail, by the same actor (routing's state machine decided it).
+        moved = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.return_received")).one()
+        assert (moved.actor, moved.case_id, moved.to_state) == ("anna", result["case_id"], "return_received")
 
 
 def test_assigning_to_a_client_without_that_case_says_what_to_do(db):

@@ -1,0 +1,465 @@
+"""Routing use cases: the set-based route pass, a member's work list, and the actions on one case.
+
+The rules are in domain.routing (one state machine); who holds a role is the role rule of
+domain.readiness.RoleHolders, loaded by tasks.readiness.load_role_holders. Every change is written
+with its audit events in the same transaction.
+
+The route pass claims the cases it moves with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so two
+workers running it at once never move a case twice (the second skips the rows the first holds, and a
+row the first already committed no longer matches the claim's WHERE when the second locks it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from prefect import task
+from sqlalchemy.orm import Session
+
+from sbrflow.config.settings import get_settings
+from sbrflow.config.workflows import WorkflowTemplate, load_templates
+from sbrflow.domain.case_states import CaseState, StageState
+from sbrflow.domain.enums import Product, Role
+from sbrflow.domain.errors import InvalidIdentifier, InvalidPeriod, NotFound
+from sbrflow.domain.payment_reference import payment_reference
+from sbrflow.domain.periods import parse_label
+from sbrflow.domain.readiness import RoleHolders
+from sbrflow.domain.routing import (
+    ROLE_MISSING,
+    Actor,
+    CaseView,
+    CheckpointView,
+    Event,
+    Outcome,
+    RoutingRefused,
+    StageView,
+    complete_stage,
+    enter_first_stage,
+    may_act,
+    reassign,
+    send_back,
+    tick,
+    unblock,
+    untick,
+)
+from sbrflow.models import Case, CaseCheckpoint, CaseStage, Client, TeamMember
+from sbrflow.models.bulk import bulk_insert
+from sbrflow.models.db import unit_of_work
+from sbrflow.models.matching import CaseDocument
+from sbrflow.models.returns import TaxReturnDocument
+from sbrflow.tasks.audit import case_history, record_events, system_actor
+from sbrflow.tasks.readiness import load_role_holders
+
+T = Case.__table__
+ST = CaseStage.__table__
+CP = CaseCheckpoint.__table__
+_CHUNK = 5000  # ids per IN (…): below SQLite's bound-parameter limit
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    ids = list(ids)
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def _templates() -> dict[str, WorkflowTemplate]:
+    return load_templates(get_settings().workflows_dir)
+
+
+# --- members and roles ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Members:
+    """Every team member's code and active flag by id (an office has hundreds, not millions)."""
+
+    code: dict[int, str]
+    active: dict[int, bool]
+
+    def id_of(self, code: str) -> int:
+        for member_id, member_code in self.code.items():
+            if member_code == code:
+                return member_id
+        raise NotFound(f"no team member with code {code!r}")
+
+
+def _members(session: Session) -> _Members:
+    rows = session.execute(sa.select(TeamMember.id, TeamMember.code, TeamMember.active)).all()
+    return _Members({i: c for i, c, _ in rows}, {i: a for i, _, a in rows})
+
+
+def _holder_codes(holders: RoleHolders, members: _Members, client_id: int, product: Product) -> dict[Role, str]:
+    """Per role, the code of the active member who holds it for this client and product (the role rule)."""
+    found: dict[Role, str] = {}
+    for role in Role:
+        member_id = holders.holder(client_id, role, product)
+        if member_id is not None:
+            found[role] = members.code[member_id]
+    return found
+
+
+def _actor(holders: RoleHolders, members: _Members, member_id: int, client_id: int, product: Product) -> Actor:
+    roles = frozenset(r for r in Role if holders.holder(client_id, r, product) == member_id)
+    return Actor(members.code[member_id], members.active[member_id], roles)
+
+
+# --- one case: load, apply --------------------------------------------------------------------------
+
+def _case(session: Session, case_id: int, *, lock: bool = False) -> Case:
+    query = sa.select(Case).where(Case.id == case_id)
+    if lock:
+        query = query.with_for_update(of=Case)
+    case = session.scalars(query).one_or_none()
+    if case is None:
+        raise NotFound(f"no case with id {case_id}")
+    return case
+
+
+def load_case_view(session: Session, case_id: int, *, lock: bool = False) -> tuple[Case, CaseView]:
+    """The case (locked FOR UPDATE on PostgreSQL when asked) and its routing facts."""
+    case = _case(session, case_id, lock=lock)
+    members = _members(session)
+    template = _templates().get(case.template_code)
+    return case, _view(session, case, members, template)
+
+
+def _view(session: Session, case: Case, members: _Members, template: WorkflowTemplate | None) -> CaseView:
+    checkpoints: dict[str, list[CheckpointView]] = defaultdict(list)
+    for code, position, text, mandatory, ticked_by in session.execute(
+        sa.select(CP.c.stage_code, CP.c.position, CP.c.text, CP.c.mandatory, CP.c.ticked_by_id)
+        .where(CP.c.case_id == case.id).order_by(CP.c.stage_code, CP.c.position)
+    ):
+        checkpoints[code].append(CheckpointView(position, text, mandatory,
+                                                members.code[ticked_by] if ticked_by else None))
+    stages = tuple(
+        StageView(s.stage_code, s.name or s.stage_code, s.role, s.state,
+                  members.code[s.team_member_id] if s.team_member_id else None, tuple(checkpoints[s.stage_code]))
+        for s in sorted(case.stages, key=lambda s: s.position)
+    )
+    client_number = session.scalar(sa.select(Client.client_number).where(Client.id == case.client_id))
+    return CaseView(case.id, client_number, case.state, case.current_stage, stages,
+                    forward_to_client=template.sbr.forward_to_client if template else True,
+                    blocked_reasons=tuple(case.blocked_reasons or ()))
+
+
+def apply_outcome(session: Session, case: Case, before: CaseView, outcome: Outcome, *, actor: str,
+                  now: datetime) -> None:
+    """Write what a transition changed (case, stages, checkpoints) and its events, in this transaction."""
+    after = outcome.case
+    members = _members(session) if any(s.assignee or any(c.ticked_by for c in s.checkpoints)
+                                       for s in after.stages) else _Members({}, {})
+    ids = {code: i for i, code in members.code.items()}
+    case.state, case.current_stage = after.state, after.current_stage
+    case.blocked_reasons = [dict(r) for r in after.blocked_reasons] or None
+    case.updated_at = now
+    old_stages = {s.code: s for s in before.stages}
+    rows = {s.stage_code: s for s in case.stages}
+    for stage in after.stages:
+        old, row = old_stages[stage.code], rows[stage.code]
+        if stage.assignee != old.assignee:
+            row.team_member_id = ids.get(stage.assignee) if stage.assignee else None
+        if stage.state != old.state:
+            row.state = stage.state
+            if stage.state is StageState.ACTIVE:
+                row.started_at, row.completed_at, row.completed_by_id = now, None, None
+            elif stage.state is StageState.DONE:
+                row.completed_at = now
+                row.completed_by_id = ids.get(actor)
+        old_ticks = {c.position: c.ticked_by for c in old.checkpoints}
+        for checkpoint in stage.checkpoints:
+            if checkpoint.ticked_by != old_ticks.get(checkpoint.position):
+                session.execute(
+                    sa.update(CP).where(CP.c.case_id == case.id, CP.c.stage_code == stage.code,
+                                        CP.c.position == checkpoint.position)
+                    .values(ticked_by_id=ids.get(checkpoint.ticked_by) if checkpoint.ticked_by else None,
+                            ticked_at=now if checkpoint.ticked_by else None)
+                )
+    session.flush()
+    record_events(session, [(case.id, e) for e in outcome.events], actor=actor, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What an action on one case may need besides the case and the actor."""
+
+    client_id: int
+    product: Product
+    holders: RoleHolders
+    members: _Members
+
+    def holder_codes(self) -> dict[Role, str]:
+        return _holder_codes(self.holders, self.members, self.client_id, self.product)
+
+    def actor(self, code: str) -> Actor:
+        return _actor(self.holders, self.members, self.members.id_of(code), self.client_id, self.product)
+
+
+def _act(case_id: int, member_code: str, action, *, now: datetime | None = None) -> dict[str, Any]:
+    """Load a case and the acting member, run one domain transition, write it; returns the case's summary."""
+    now = now or datetime.now(UTC)
+    with unit_of_work() as session:
+        case, before = load_case_view(session, case_id, lock=True)
+        context = _Context(case.client_id, case.product, load_role_holders(session, [case.client_id]),
+                           _members(session))
+        outcome = action(before, context.actor(member_code), context)
+        apply_outcome(session, case, before, outcome, actor=member_code, now=now)
+        return {"case_id": case.id, "state": case.state.value, "current_stage": case.current_stage,
+                "events": [e.action for e in outcome.events]}
+
+
+def tick_checkpoint(case_id: int, position: int, member: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """`sbrflow case tick`: tick checkpoint POSITION (1-based) of the current stage."""
+    return _act(case_id, member, lambda case, actor, _: tick(case, actor, position), now=now)
+
+
+def untick_checkpoint(case_id: int, position: int, member: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """`sbrflow case untick`."""
+    return _act(case_id, member, lambda case, actor, _: untick(case, actor, position), now=now)
+
+
+def complete_current_stage(case_id: int, member: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """`sbrflow case complete`: the next stage becomes active (or the case goes to the client)."""
+    return _act(case_id, member, lambda case, actor, ctx: complete_stage(case, actor, ctx.holder_codes()), now=now)
+
+
+def reassign_stage(case_id: int, to: str, by: str, *, stage: str | None = None, reason: str | None = None,
+                   force: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    """`sbrflow case reassign`: another active member takes the stage (without the role only with force)."""
+    return _act(case_id, by, lambda case, actor, ctx: reassign(case, actor, ctx.actor(to), stage_code=stage,
+                                                               reason=reason, force=force), now=now)
+
+
+def send_case_back(case_id: int, to_stage: str, by: str, reason: str, *, now: datetime | None = None,
+                   ) -> dict[str, Any]:
+    """`sbrflow case send-back`: an earlier stage becomes active again, with the reason recorded."""
+    return _act(case_id, by, lambda case, actor, _: send_back(case, actor, to_stage, reason), now=now)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def _document(session: Session, case: Case) -> dict[str, Any] | None:
+    row = session.execute(
+        sa.select(TaxReturnDocument.sha256, TaxReturnDocument.amount_due, TaxReturnDocument.fiscal_id,
+                  TaxReturnDocument.tax)
+        .join(CaseDocument, CaseDocument.document_id == TaxReturnDocument.id)
+        .where(CaseDocument.case_id == case.id, CaseDocument.is_current.is_(True))
+    ).one_or_none()
+    if row is None:
+        return None
+    sha, amount, fiscal_id, tax = row
+    reference = None
+    if fiscal_id and tax:
+        try:
+            period = parse_label(case.period_label, case.frequency, case.quarter_start_month)
+            reference = payment_reference(fiscal_id, period, tax)
+        except (InvalidIdentifier, InvalidPeriod, ValueError):
+            reference = None
+    return {"sha256": sha, "amount_due": str(amount) if amount is not None else None,
+            "payment_reference": reference}
+
+
+def show_case(case_id: int) -> dict[str, Any]:
+    """`sbrflow case show --json`: the case, its stages with checkpoints, its document and its history."""
+    with unit_of_work() as session:
+        case, view = load_case_view(session, case_id)
+        ticked_at = {(code, pos): at for code, pos, at in session.execute(
+            sa.select(CP.c.stage_code, CP.c.position, CP.c.ticked_at).where(CP.c.case_id == case.id))}
+        return {
+            "id": case.id, "client_number": view.client_number, "product": case.product.value,
+            "period_label": case.period_label, "state": case.state.value, "current_stage": case.current_stage,
+            "blocked_reasons": case.blocked_reasons or [],
+            "deadline_effective": case.deadline_effective.isoformat() if case.deadline_effective else None,
+            "document": _document(session, case),
+            "stages": [{
+                "code": s.code, "name": s.name, "role": s.role.value, "assignee": s.assignee, "state": s.state.value,
+                "checkpoints": [{
+                    "position": c.position, "text": c.text, "mandatory": c.mandatory, "ticked_by": c.ticked_by,
+                    "ticked_at": (ticked_at.get((s.code, c.position)).isoformat()
+                                  if c.ticked_by and ticked_at.get((s.code, c.position)) else None),
+                } for c in s.checkpoints],
+            } for s in view.stages],
+            "history": case_history(session, case.id),
+        }
+
+
+def work_list(member: str) -> list[dict[str, Any]]:
+    """`sbrflow work list`: the active stages this member may act on, most urgent effective deadline first."""
+    with unit_of_work() as session:
+        members = _members(session)
+        member_id = members.id_of(member)
+        if not members.active[member_id]:
+            return []
+        from sbrflow.models import RoleAssignment
+
+        # The clients where the member holds any role; the rule then says which roles really count.
+        clients = sa.select(RoleAssignment.client_id).where(RoleAssignment.team_member_id == member_id)
+        holders = load_role_holders(session, clients.distinct())
+        open_mandatory = (
+            sa.select(sa.func.count()).select_from(CP)
+            .where(CP.c.case_id == ST.c.case_id, CP.c.stage_code == ST.c.stage_code, CP.c.mandatory.is_(True),
+                   CP.c.ticked_by_id.is_(None))
+            .scalar_subquery()
+        )
+        rows = session.execute(
+            sa.select(T.c.id, T.c.client_id, Client.client_number, Client.name, T.c.product, T.c.period_label,
+                      ST.c.stage_code, ST.c.role, ST.c.team_member_id, T.c.deadline_effective,
+                      open_mandatory.label("open"))
+            .select_from(ST.join(T, T.c.id == ST.c.case_id).join(Client, Client.id == T.c.client_id))
+            .where(ST.c.state == StageState.ACTIVE.value, T.c.state == CaseState.IN_PROGRESS.value,
+                   T.c.current_stage == ST.c.stage_code,
+                   sa.or_(ST.c.team_member_id == member_id, T.c.client_id.in_(clients)))
+            .order_by(T.c.deadline_effective.is_(None), T.c.deadline_effective, T.c.id)
+        )
+        items = []
+        for (case_id, client_id, number, name, product, label, code, role, assignee_id, deadline, open_) in rows:
+            product = Product(product)
+            role = Role(role)
+            assignee = members.code.get(assignee_id) if assignee_id else None
+            actor = _actor(holders, members, member_id, client_id, product)
+            stage = StageView(code, code, role, StageState.ACTIVE, assignee)
+            if may_act(CaseView(case_id, number, CaseState.IN_PROGRESS, code, (stage,)), stage, actor) is not None:
+                continue
+            items.append({"case_id": case_id, "client_number": number, "client_name": name,
+                          "product": product.value, "period_label": label, "stage": code, "role": role.value,
+                          "assignee": assignee, "deadline_effective": deadline.isoformat() if deadline else None,
+                          "checkpoints_open": int(open_)})
+        return items
+
+
+# --- the route pass ---------------------------------------------------------------------------------
+
+def _fresh_view(case_id: int, client_number: str, template: WorkflowTemplate) -> CaseView:
+    stages = tuple(
+        StageView(s.code, s.name, s.role, StageState.PENDING, None,
+                  tuple(CheckpointView(i, c.text, c.mandatory) for i, c in enumerate(s.checkpoints, start=1)))
+        for s in template.stages
+    )
+    return CaseView(case_id, client_number, CaseState.RETURN_RECEIVED, None, stages,
+                    forward_to_client=template.sbr.forward_to_client)
+
+
+def route_pending(session: Session, *, actor: str, now: datetime | None = None,
+                  templates: Mapping[str, WorkflowTemplate] | None = None) -> dict[str, Any]:
+    """One set-based pass: every return_received case into its first stage, every role_missing block retried.
+
+    Returns the counts and, per product × stage, the cases moved in and the blocked ones (client numbers).
+    """
+    now = now or datetime.now(UTC)
+    templates = templates if templates is not None else _templates()
+    waiting = sa.or_(T.c.state == CaseState.RETURN_RECEIVED.value,
+                     sa.and_(T.c.state == CaseState.BLOCKED.value, T.c.current_stage.is_not(None)))
+    claim = (sa.select(T.c.id, T.c.client_id, T.c.product, T.c.template_code, T.c.state, Client.client_number)
+             .join(Client, Client.id == T.c.client_id).where(waiting).order_by(T.c.id))
+    if session.bind.dialect.name == "postgresql":
+        claim = claim.with_for_update(of=T, skip_locked=True)
+    claimed = session.execute(claim).all()
+    summary: dict[str, Any] = {"considered": len(claimed), "moved": 0, "blocked": 0, "unblocked": 0,
+                               "restarted": 0, "still_blocked": 0, "template_missing": 0, "rows": []}
+    if not claimed:
+        return summary
+    ids = [r.id for r in claimed]
+    with_stages: set[int] = set()
+    for chunk in _chunks(ids):
+        with_stages.update(session.scalars(sa.select(ST.c.case_id).where(ST.c.case_id.in_(chunk)).distinct()))
+    members = _members(session)
+    client_ids = sorted({r.client_id for r in claimed})
+    holders = RoleHolders({}, {})
+    for chunk in _chunks(client_ids):
+        part = load_role_holders(session, chunk)
+        holders = RoleHolders({**holders.general, **part.general}, {**holders.overrides, **part.overrides})
+
+    stage_rows: list[dict] = []
+    checkpoint_rows: list[dict] = []
+    events: list[tuple[int, Event]] = []
+    updates: dict[tuple, list[int]] = defaultdict(list)  # (state, stage, reasons, version) → case ids
+    tally: dict[tuple[str, str], dict[str, Any]] = {}
+    ids_of = {code: i for i, code in members.code.items()}
+
+    def count(product: str, stage: str | None, key: str, client_number: str | None = None) -> None:
+        row = tally.setdefault((product, stage or "-"), {"product": product, "stage": stage or "-", "moved_in": 0,
+                                                        "blocked": 0, "blocked_reason": None, "blocked_clients": []})
+        row[key] += 1
+        if client_number is not None:
+            row["blocked_reason"] = ROLE_MISSING
+            row["blocked_clients"].append(client_number)
+
+    for r in claimed:
+        product = Product(r.product)
+        codes = _holder_codes(holders, members, r.client_id, product)
+        if r.id in with_stages:  # a restart after a correction, or a routing block to retry: one by one
+            case = session.get(Case, r.id)
+            template = templates.get(case.template_code)
+            before = _view(session, case, members, template)
+            outcome = enter_first_stage(before, codes) if case.state is CaseState.RETURN_RECEIVED \
+                else unblock(before, codes)
+            if outcome is None:
+                summary["still_blocked"] += 1
+                count(product.value, case.current_stage, "blocked", r.client_number)
+                continue
+            apply_outcome(session, case, before, outcome, actor=actor, now=now)
+            key = "restarted" if before.state is CaseState.RETURN_RECEIVED else "unblocked"
+            summary[key] += 1
+            if outcome.case.state is CaseState.BLOCKED:
+                summary["blocked"] += 1
+                count(product.value, outcome.case.current_stage, "blocked", r.client_number)
+            else:
+                count(product.value, outcome.case.current_stage, "moved_in")
+            continue
+        template = templates.get(r.template_code)
+        if template is None or CaseState(r.state) is not CaseState.RETURN_RECEIVED:
+            summary["template_missing"] += template is None
+            continue
+        outcome = enter_first_stage(_fresh_view(r.id, r.client_number, template), codes)
+        after = outcome.case
+        for position, stage in enumerate(after.stages, start=1):
+            stage_rows.append({"case_id": r.id, "position": position, "stage_code": stage.code, "name": stage.name,
+                               "role": stage.role.value, "state": stage.state.value,
+                               "team_member_id": ids_of.get(stage.assignee) if stage.assignee else None,
+                               "started_at": now if stage.state is StageState.ACTIVE else None})
+            checkpoint_rows.extend({"case_id": r.id, "stage_code": stage.code, "position": c.position,
+                                    "text": c.text, "mandatory": c.mandatory} for c in stage.checkpoints)
+        reasons = tuple(tuple(sorted(x.items())) for x in after.blocked_reasons)
+        updates[(after.state.value, after.current_stage, reasons, template.version)].append(r.id)
+        events.extend((r.id, e) for e in outcome.events)
+        if after.state is CaseState.BLOCKED:
+            summary["blocked"] += 1
+            count(product.value, after.current_stage, "blocked", r.client_number)
+        else:
+            summary["moved"] += 1
+            count(product.value, after.current_stage, "moved_in")
+
+    bulk_insert(session, CaseStage, stage_rows)
+    bulk_insert(session, CaseCheckpoint, checkpoint_rows)
+    for (state, stage, reasons, version), case_ids in updates.items():
+        blocked = [dict(x) for x in reasons] or None
+        for chunk in _chunks(case_ids):
+            session.execute(sa.update(T).where(T.c.id.in_(chunk)).values(
+                state=state, current_stage=stage, blocked_reasons=blocked, template_version=version,
+                updated_at=now))
+    record_events(session, events, actor=actor, now=now)
+    summary["rows"] = [tally[k] for k in sorted(tally)]
+    return summary
+
+
+@task(name="route-pending-cases")
+def route_pending_cases() -> dict[str, Any]:
+    """Route every case whose conditions are met, in one transaction."""
+    with unit_of_work() as session:
+        return route_pending(session, actor=system_actor())
+
+
+def route_once(*, actor: str = "system:cli", today: date | None = None) -> dict[str, Any]:
+    """The route pass outside Prefect (demo, benchmarks)."""
+    with unit_of_work() as session:
+        return route_pending(session, actor=actor)
+
+
+__all__ = [
+    "RoutingRefused", "apply_outcome", "complete_current_stage", "load_case_view", "reassign_stage",
+    "route_pending", "route_pending_cases", "send_case_back", "show_case", "tick_checkpoint",
+    "untick_checkpoint", "work_list",
+]
