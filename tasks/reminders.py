@@ -105,7 +105,8 @@ def _digests(session: Session, run_date: date, plan: ReminderPlan, ctx: dict) ->
         Message.due_on == run_date)
     rows = session.execute(
         sa.select(TeamMember.id, TeamMember.name, TeamMember.email, Case.id, Case.product, Case.period_label,
-                  Case.template_code, CaseStage.stage_code, CaseStage.started_at, Client.client_number, Client.name)
+                  Case.template_code, CaseStage.stage_code, CaseStage.started_at, Client.client_number, Client.name,
+                  CaseStage.name)
         .join(CaseStage, CaseStage.team_member_id == TeamMember.id)
         .join(Case, Case.id == CaseStage.case_id)
         .join(Client, Client.id == Case.client_id)
@@ -121,9 +122,10 @@ def _digests(session: Session, run_date: date, plan: ReminderPlan, ctx: dict) ->
     for member_id, stages in by_member.items():
         _, member_name, email = stages[0][:3]
         items = [{"client_number": number, "client_name": client_name, "product_name": PRODUCT_NAMES[product],
-                  "period_label": label, "stage_name": names.get((template, stage), stage), "case_ref": case_id,
-                  "open_days": (run_date - _as_date(started)).days}
-                 for _, _, _, case_id, product, label, template, stage, started, number, client_name in stages]
+                  "period_label": label, "stage_name": stage_name or names.get((template, stage), stage),
+                  "case_ref": case_id, "open_days": (run_date - _as_date(started)).days}
+                 for _, _, _, case_id, product, label, template, stage, started, number, client_name, stage_name
+                 in stages]
         values = {"member_name": member_name, "stages": items, "count": len(items), "run_date": dutch_date(run_date)}
         plan.rows.append(message_row(
             reason=MessageReason.STAGE_DIGEST, dedup_key=f"stage_digest:{member_id}:{run_date.isoformat()}",
