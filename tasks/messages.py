@@ -85,10 +85,11 @@ def queue_messages(session: Session, rows: list[dict[str, Any]]) -> int:
     """
     if not rows:
         return 0
-    keys = [r["dedup_key"] for r in rows]
-    before = session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.dedup_key.in_(keys)))
+    keys = sorted({r["dedup_key"] for r in rows})
+    before = sum(session.scalar(sa.select(sa.func.count()).select_from(Message).where(
+        Message.dedup_key.in_(keys[i:i + 10_000]))) for i in range(0, len(keys), 10_000))  # SQLite's bind limit
     session.execute(_insert_ignoring_duplicates(session), rows)
-    return len(set(keys)) - before
+    return len(keys) - before
 
 
 def queue_message(session: Session, *, reason: MessageReason, dedup_key: str, recipient: str,

@@ -22,6 +22,7 @@ from sbrflow.config.message_texts import dutch_date, get_message_texts
 from sbrflow.config.settings import get_settings
 from sbrflow.config.workflows import WorkflowTemplate, load_templates
 from sbrflow.domain.case_states import FINISHED, CaseState
+from sbrflow.domain.errors import WorkflowTemplateError
 from sbrflow.domain.messages import (
     ESCALATE_WHILE,
     PRODUCT_NAMES,
@@ -59,7 +60,7 @@ class ReminderPlan:
 def _stage_names() -> dict[tuple[str, str], str]:
     try:
         templates: dict[str, WorkflowTemplate] = load_templates(get_settings().workflows_dir)
-    except Exception:  # noqa: BLE001 - a broken template folder must not stop reminders; codes will do
+    except WorkflowTemplateError:  # a broken template folder must not stop reminders: stage codes will do
         return {}
     return {(t.code, s.code): s.name for t in templates.values() for s in t.stages}
 
