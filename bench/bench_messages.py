@@ -179,7 +179,7 @@ def sending(url: str) -> dict:
     from sbrflow.integrations.mail import SmtpSettings, build_email
     from sbrflow.integrations.mail.server import LocalSmtpServer
     from sbrflow.models.db import get_engine, reset_engine
-    from sbrflow.tasks.messages import send_queued
+    from sbrflow.tasks.sending import send_queued
 
     reset_engine()
     with get_engine().connect() as conn:

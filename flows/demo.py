@@ -66,7 +66,7 @@ def send_demo_messages() -> dict[str, int]:
     in this process on a free loopback port (nothing leaves the machine); the mails are in an artifact."""
     from sbrflow.flows.messages import send_reminders
     from sbrflow.integrations.mail.server import LocalSmtpServer
-    from sbrflow.tasks.messages import send_queued_messages
+    from sbrflow.tasks.sending import send_queued_messages
 
     reminders = send_reminders(run_date=DEMO_REMINDER_DATE, send=False)
     with LocalSmtpServer() as server:

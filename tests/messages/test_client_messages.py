@@ -13,6 +13,7 @@ from sbrflow.models import ApprovalRequest
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.messages import Message
 from sbrflow.tasks import messages as outbox
+from sbrflow.tasks import sending
 from sbrflow.tasks.approval import decide_approval, request_approval
 from sbrflow.tasks.reminders import run_reminders
 
@@ -34,7 +35,7 @@ def test_the_approval_mail_arrives_with_the_templates_message_and_the_link(case_
     [queued] = _messages()  # made in the same transaction as the request
     assert queued.reason is MessageReason.APPROVAL_REQUEST and queued.approval_request_id == made["request_id"]
     assert queued.recipient == "piet@jansen.example" and queued.case_id == case_with_client.case_id
-    outbox.send_queued(smtp=settings_for(smtp_server), now=lambda: REQUESTED)
+    sending.send_queued(smtp=settings_for(smtp_server), now=lambda: REQUESTED)
     [mail] = smtp_server.received
     assert "De aangifte omzetbelasting over 2026-Q3 staat voor u klaar" in mail.text()  # vat_return.yaml's sbr.message
     link = re.search(r"https?://\S+/a/(\S+)", mail.text())
@@ -75,10 +76,10 @@ def test_a_late_run_sends_one_reminder_and_spaces_the_next(case_with_client):
 
 def test_a_reminder_queued_before_the_client_approved_is_cancelled_not_sent(case_with_client, smtp_server):
     made = request_approval(case_with_client.case_id, now=REQUESTED)
-    outbox.send_queued(smtp=settings_for(smtp_server), now=lambda: REQUESTED)
+    sending.send_queued(smtp=settings_for(smtp_server), now=lambda: REQUESTED)
     run_reminders(REQUESTED.date() + dt.timedelta(days=3))
     decide_approval(made["token"], "approved", now=REQUESTED + dt.timedelta(days=3, hours=1))
-    summary = outbox.send_queued(smtp=settings_for(smtp_server), now=lambda: REQUESTED + dt.timedelta(days=3, hours=2))
+    summary = sending.send_queued(smtp=settings_for(smtp_server), now=lambda: REQUESTED + dt.timedelta(days=3, hours=2))
     assert summary["cancelled"] == 1 and summary["sent"] == 0
     [reminder] = _messages(MessageReason.CLIENT_REMINDER)
     assert reminder.state is MessageState.CANCELLED

@@ -16,7 +16,7 @@ from sbrflow.domain.messages import MessageReason, MessageState
 from sbrflow.models import Case, RoleAssignment, TeamMember
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.messages import Message
-from sbrflow.tasks import messages as outbox
+from sbrflow.tasks import sending
 from sbrflow.tasks.approval import decide_approval, request_pending_approvals
 from sbrflow.tasks.reminders import run_reminders
 from sbrflow.tasks.routing import complete_current_stage, route_once, tick_checkpoint
@@ -47,13 +47,13 @@ def test_a_routed_case_reaches_the_clients_mailbox_with_its_link_and_reminders_s
         assert session.get(Case, office.case_id).state is CaseState.WITH_CLIENT
     assert request_pending_approvals(now=T0)["requested"] == 1
 
-    assert outbox.send_queued(smtp=settings_for(smtp_server), now=lambda: T0)["sent"] == 1
+    assert sending.send_queued(smtp=settings_for(smtp_server), now=lambda: T0)["sent"] == 1
     [mail] = smtp_server.received
     token = re.search(r"/a/(\S+)", mail.text()).group(1)
     assert mail.rcpt_tos == ["piet@jansen.example"] and "staat voor u klaar" in mail.text()
 
     assert run_reminders(T0.date() + dt.timedelta(days=3))["client_reminders"] == 1
-    outbox.send_queued(smtp=settings_for(smtp_server), now=lambda: T0 + dt.timedelta(days=3))
+    sending.send_queued(smtp=settings_for(smtp_server), now=lambda: T0 + dt.timedelta(days=3))
     assert smtp_server.received[-1].subject.startswith("Herinnering 1:")
 
     decide_approval(token, "approved", now=T0 + dt.timedelta(days=4))

@@ -75,6 +75,7 @@ def test_the_smtp_password_can_come_from_a_prefect_secret_block(prefect_harness,
     from sbrflow.integrations.mail.server import LocalSmtpServer
     from sbrflow.models.db import unit_of_work
     from sbrflow.tasks import messages as outbox
+    from sbrflow.tasks import sending
 
     from .conftest import settings_for
 
@@ -86,7 +87,7 @@ def test_the_smtp_password_can_come_from_a_prefect_secret_block(prefect_harness,
     with LocalSmtpServer(tls=server_tls, users={"kantoor": "uit-de-kluis"}) as server:
         settings = settings_for(server, starttls=True, user="kantoor", ca_file=certificate[0],
                                 password="prefect-secret:sbrflow-test-smtp-password")
-        assert outbox.send_queued(smtp=settings, now=lambda: datetime.now(UTC))["sent"] == 1
+        assert sending.send_queued(smtp=settings, now=lambda: datetime.now(UTC))["sent"] == 1
         assert server.logins == ["kantoor"]
 
 

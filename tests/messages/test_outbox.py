@@ -14,6 +14,7 @@ from sbrflow.models import Case
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.messages import Message
 from sbrflow.tasks import messages as outbox
+from sbrflow.tasks import sending
 
 from .conftest import settings_for
 
@@ -62,7 +63,7 @@ def test_a_message_is_queued_in_the_callers_transaction_and_only_once(office):
 
 def test_a_queued_message_is_sent_with_both_bodies_and_its_message_id(office, smtp_server):
     _queue(office)
-    summary = outbox.send_queued(smtp=settings_for(smtp_server), now=Clock())
+    summary = sending.send_queued(smtp=settings_for(smtp_server), now=Clock())
     assert summary["sent"] == 1
     [mail] = smtp_server.received
     [message] = _messages()
@@ -72,7 +73,7 @@ def test_a_queued_message_is_sent_with_both_bodies_and_its_message_id(office, sm
     assert "https://sbrflow.example/goedkeuren/abc" in mail.text()
     assert 'href="https://sbrflow.example/goedkeuren/abc"' in mail.html()
     assert mail.message["Auto-Submitted"] == "auto-generated"
-    assert outbox.send_queued(smtp=settings_for(smtp_server), now=Clock())["sent"] == 0  # nothing twice
+    assert sending.send_queued(smtp=settings_for(smtp_server), now=Clock())["sent"] == 0  # nothing twice
     assert len(smtp_server.received) == 1
 
 
@@ -80,15 +81,15 @@ def test_a_4xx_answer_is_retried_after_a_backoff(office, smtp_server):
     _queue(office)
     smtp_server.answer_next("451 4.3.0 Mailbox temporarily busy")
     clock = Clock()
-    first = outbox.send_queued(smtp=settings_for(smtp_server), now=clock)
+    first = sending.send_queued(smtp=settings_for(smtp_server), now=clock)
     assert first["retried"] == 1 and first["sent"] == 0
     [message] = _messages()
     assert message.state is MessageState.QUEUED and message.attempts == 1
     assert message.last_error == "451 4.3.0 Mailbox temporarily busy"
     assert message.next_attempt_at.replace(tzinfo=None) == (T0 + timedelta(seconds=60)).replace(tzinfo=None)
-    assert outbox.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 0  # not due yet
+    assert sending.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 0  # not due yet
     clock.now = T0 + timedelta(seconds=61)
-    assert outbox.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 1
+    assert sending.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 1
     [message] = _messages()
     assert message.state is MessageState.SENT and message.attempts == 2 and message.last_error is None
     assert len(smtp_server.received) == 1
@@ -99,7 +100,7 @@ def test_a_5xx_answer_fails_the_message_with_the_servers_answer_in_the_relatiebe
     _queue(office, recipient="nobody@jansen.example")
     _queue(office, key="approval:other")
     smtp_server.refuse("nobody@jansen.example", "550 5.1.1 <nobody@jansen.example>: user unknown")
-    summary = outbox.send_queued(smtp=settings_for(smtp_server), now=Clock())
+    summary = sending.send_queued(smtp=settings_for(smtp_server), now=Clock())
     assert summary["failed"] == 1 and summary["sent"] == 1  # the other message still goes out
     failed, sent = _messages()
     assert failed.state is MessageState.FAILED and failed.last_error.startswith("550 5.1.1")
@@ -118,9 +119,9 @@ def test_transient_failures_run_out_into_failed(office, smtp_server, monkeypatch
     _queue(office)
     smtp_server.answer_next("421 4.7.0 Try again later", "452 4.2.2 Over quota")
     clock = Clock()
-    outbox.send_queued(smtp=settings_for(smtp_server), now=clock)
+    sending.send_queued(smtp=settings_for(smtp_server), now=clock)
     clock.now += timedelta(hours=1)
-    assert outbox.send_queued(smtp=settings_for(smtp_server), now=clock)["failed"] == 1
+    assert sending.send_queued(smtp=settings_for(smtp_server), now=clock)["failed"] == 1
     [message] = _messages()
     assert message.state is MessageState.FAILED and "gave up after 2 attempts: 452" in message.last_error
 
@@ -130,7 +131,7 @@ def test_an_unreachable_server_leaves_the_messages_queued_with_a_backoff(office,
     _queue(office, key="approval:2")
     port = smtp_server.port
     smtp_server.stop()
-    summary = outbox.send_queued(smtp=settings_for(smtp_server), now=Clock())
+    summary = sending.send_queued(smtp=settings_for(smtp_server), now=Clock())
     assert summary["connection_errors"] == 1 and summary["sent"] == 0
     first, second = _messages()
     assert first.state is MessageState.QUEUED and first.attempts == 1 and str(port) in first.last_error
@@ -153,12 +154,12 @@ def test_a_crash_before_sending_sends_once(office, smtp_server):
     _queue(office, key="approval:2")
     clock = Clock()
     with pytest.raises(KeyboardInterrupt):
-        outbox.send_queued(smtp=settings_for(smtp_server), now=clock, mailer_factory=_CrashBefore)
+        sending.send_queued(smtp=settings_for(smtp_server), now=clock, mailer_factory=_CrashBefore)
     assert smtp_server.received == []
     # The untried message was released at once; the one in flight waits for its claim to expire.
-    assert outbox.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 1
-    clock.now += outbox.CLAIM_LEASE + timedelta(seconds=1)
-    assert outbox.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 1
+    assert sending.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 1
+    clock.now += sending.CLAIM_LEASE + timedelta(seconds=1)
+    assert sending.send_queued(smtp=settings_for(smtp_server), now=clock)["sent"] == 1
     assert sorted(m.message_id for m in smtp_server.received) == sorted(m.message_id for m in _messages())
     assert all(m.state is MessageState.SENT for m in _messages())
 
@@ -167,9 +168,9 @@ def test_a_crash_after_the_server_accepted_sends_again_with_the_same_message_id(
     _queue(office)
     clock = Clock()
     with pytest.raises(KeyboardInterrupt):
-        outbox.send_queued(smtp=settings_for(smtp_server), now=clock, mailer_factory=_CrashAfter)
-    clock.now += outbox.CLAIM_LEASE + timedelta(seconds=1)
-    outbox.send_queued(smtp=settings_for(smtp_server), now=clock)
+        sending.send_queued(smtp=settings_for(smtp_server), now=clock, mailer_factory=_CrashAfter)
+    clock.now += sending.CLAIM_LEASE + timedelta(seconds=1)
+    sending.send_queued(smtp=settings_for(smtp_server), now=clock)
     first, second = smtp_server.received  # the documented at-most-twice window
     assert first.message_id == second.message_id == _messages()[0].message_id
 
@@ -178,7 +179,7 @@ def test_a_message_whose_reason_has_gone_is_cancelled_not_sent(office, smtp_serv
     _queue(office)
     with unit_of_work() as session:
         session.get(Case, office.case_id).state = CaseState.APPROVED  # the client approved meanwhile
-    summary = outbox.send_queued(smtp=settings_for(smtp_server), now=Clock())
+    summary = sending.send_queued(smtp=settings_for(smtp_server), now=Clock())
     assert summary["cancelled"] == 1 and summary["sent"] == 0
     assert smtp_server.received == []
     assert _messages()[0].state is MessageState.CANCELLED
@@ -191,7 +192,7 @@ def test_starttls_with_auth_sends_over_an_encrypted_logged_in_connection(office,
     with LocalSmtpServer(tls=server_tls, users={"kantoor": "geheim"}) as server:
         settings = settings_for(server, starttls=True, user="kantoor", password="geheim", ca_file=certificate[0])
         assert "geheim" not in repr(settings)
-        assert outbox.send_queued(smtp=settings, now=Clock())["sent"] == 1
+        assert sending.send_queued(smtp=settings, now=Clock())["sent"] == 1
         assert server.logins == ["kantoor"] and len(server.received) == 1
 
 
@@ -201,7 +202,7 @@ def test_smtps_sends_over_implicit_tls(office, server_tls, certificate):
     _queue(office)
     with LocalSmtpServer(tls=server_tls, implicit_tls=True) as server:
         settings = settings_for(server, ssl=True, ca_file=certificate[0])
-        assert outbox.send_queued(smtp=settings, now=Clock())["sent"] == 1
+        assert sending.send_queued(smtp=settings, now=Clock())["sent"] == 1
         assert len(server.received) == 1
 
 
@@ -212,7 +213,7 @@ def test_a_refused_login_fails_the_run_and_keeps_the_messages_queued(office, ser
     with LocalSmtpServer(tls=server_tls, users={"kantoor": "geheim"}) as server:
         settings = settings_for(server, starttls=True, user="kantoor", password="fout", ca_file=certificate[0])
         with pytest.raises(MailConfigurationError) as raised:
-            outbox.send_queued(smtp=settings, now=Clock())
+            sending.send_queued(smtp=settings, now=Clock())
         assert "fout" not in str(raised.value)
     [message] = _messages()
     assert message.state is MessageState.QUEUED and message.claim_token is None and message.attempts == 0
@@ -222,10 +223,10 @@ def test_two_senders_never_claim_the_same_message(office):
     for n in range(6):
         _queue(office, key=f"approval:{n}")
     with unit_of_work() as first, unit_of_work() as second:
-        a = outbox.claim_batch(first, T0, 4, "a" * 32)
+        a = sending.claim_batch(first, T0, 4, "a" * 32)
         first.flush()
         if first.get_bind().dialect.name == "sqlite":
             first.commit()  # SQLite has one writer at a time: the second claim comes after the first
-        b = outbox.claim_batch(second, T0, 4, "b" * 32)
+        b = sending.claim_batch(second, T0, 4, "b" * 32)
     assert len(a) == 4 and len(b) == 2
     assert not {c.id for c in a} & {c.id for c in b}
