@@ -85,8 +85,9 @@ def decide(
 def web(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per CPU core)."),
 ) -> None:
     """Start the web application (the clients' approval pages) with uvicorn."""
     from sbrflow.web.app import serve
 
-    serve(host=host, port=port)
+    serve(host=host, port=port, workers=workers)

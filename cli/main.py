@@ -7,7 +7,7 @@ import sys
 import typer
 
 from sbrflow.config.settings import ConfigurationError
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
@@ -16,6 +16,7 @@ from sbrflow.cli.messages import echo_demo_messages, messages_app, reminders_app
 from sbrflow.cli.periods import periods_app
 from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
+from sbrflow.cli.routing import case_app, route, work_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
 
@@ -38,6 +39,9 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(messages_app, name="messages")
 app.add_typer(reminders_app)  # reminders
+app.add_typer(work_app, name="work")  # work list
+app.add_typer(case_app, name="case")  # case show | tick | untick | complete | reassign | send-back
+app.command("route")(route)
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(web_app)  # web
 
@@ -51,9 +55,14 @@ def demo() -> None:
     upgrade_database()
     result = demo_office()
     typer.echo("\nsbrflow demo — summary")
+    approvals = result.pop("approvals", None)
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
+    _echo_case_positions()
+    if approvals and approvals.get("link"):
+        typer.echo(f"  approval link (case {approvals['waiting_case']} waits for its client): {approvals['link']}")
+        typer.echo(f"  approved through the page's code path: case {approvals['approved_case']}")
     echo_demo_messages()
 
 
@@ -69,6 +78,17 @@ def _echo_demo_returns() -> None:
                    f"{row['reason_code']}: {row['reason']}")
 
 
+def _echo_case_positions() -> None:
+    """Where each case with a return stands after routing (the demo's last word)."""
+    from sbrflow.tasks.routing import where_cases_stand
+
+    typer.echo("  where the cases with a return stand:")
+    for c in where_cases_stand():
+        stage = f" in {c['stage']} ({c['assignee'] or 'nobody'})" if c["stage"] else ""
+        typer.echo(f"    case {c['case_id']}: {c['client_number']} {c['product']} {c['period_label']} — "
+                   f"{c['state']}{stage}")
+
+
 @app.command("serve")
 def serve() -> None:
     """Serve the deployments (plan-periods daily, bulk-start, rerun-client) from this process."""
@@ -82,6 +102,9 @@ def main() -> None:
     try:
         app()
     except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except NotFound as exc:  # a case, member or checkpoint that does not exist: named, exit 2
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SbrflowError as exc:

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     approval_lookups_per_minute: int = Field(
         60, ge=0, description="Approval-link lookups allowed per client address per minute (0: no limit)."
     )
+    web_threads: int = Field(
+        8, ge=1, le=200, description="Threads serving the web pages' database work, per web process."
+    )
     web_secret_key: str | None = Field(
         None, min_length=32,
         description="Key of the web forms' CSRF tokens; set it when several web processes serve one office.",

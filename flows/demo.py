@@ -11,10 +11,12 @@ from sbrflow.flows.crm import import_crm
 from sbrflow.flows.intake import poll_returns
 from sbrflow.flows.planning import plan_periods
 from sbrflow.integrations.simulator import SourceSimulator, returns_catalogue
+from sbrflow.tasks.approval_demo import demo_approvals
 from sbrflow.tasks.demo import (
     complete_demo_office,
     demo_returns,
     register_demo_source,
+    walk_demo_cases,
     summarise_office,
     write_demo_workbook,
 )
@@ -40,10 +42,13 @@ def demo_office() -> dict[str, dict[str, int]]:
         description="What the demo office holds after the run",
     )
     planned = plan_periods(run_date=DEMO_RUN_DATE)  # cases for the periods that ended in the last 12 months
-    intake, matching = poll_demo_source()
-    messages = send_demo_messages()
+    intake, matching = poll_demo_source()  # poll → match-returns → route-cases
+    routing = walk_demo_cases()  # one case through every stage to the client, one left in a stage
+    # One VAT case waits for its client (link printed), one approved through the page's code path.
+    approvals = demo_approvals(keep_in_stage=routing.get("left_in_stage_case"))
+    messages = send_demo_messages()  # the approval mails, reminders and escalations, to an in-process SMTP server
     return {"loaded": loaded, "summary": summary, "planning": planned["totals"], "intake": intake,
-            "matching": matching, "messages": messages}
+            "matching": matching, "routing": routing, "approvals": approvals, "messages": messages}
 
 
 def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:

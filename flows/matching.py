@@ -7,6 +7,7 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
+from sbrflow.flows.routing import route_cases
 from sbrflow.tasks.matching import match_pending_returns
 
 
@@ -22,7 +23,8 @@ def _table(summary: dict) -> list[dict[str, object]]:
 def match_returns(today: date | None = None) -> dict:
     """Match every received return not matched yet (one set-based pass); unmatched ones wait with a reason.
 
-    Runs after every poll-returns and after a CRM import, and on demand (`sbrflow returns match`).
+    Runs after every poll-returns and after a CRM import, and on demand (`sbrflow returns match`);
+    ends with a route-cases pass.
     `today` only decides whether a period without a case lies in the future; default: today.
     """
     summary = match_pending_returns(today)
@@ -31,4 +33,6 @@ def match_returns(today: date | None = None) -> dict:
         table=_table(summary),
         description=f"Matching pass: {summary['considered']} return(s) considered",
     )
+    # A poll (or a CRM fix, or rerun-client) takes a return all the way to a team member's work list.
+    summary["routing"] = route_cases()
     return summary

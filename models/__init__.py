@@ -14,7 +14,7 @@ from sbrflow.models.crm import (
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
-from sbrflow.models.routing import CaseCheckpoint
+from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
@@ -37,5 +37,6 @@ __all__ = [
     "SourcePackage",
     "Subscription",
     "TaxReturnDocument",
+    "TemplateVersion",
     "TeamMember",
 ]

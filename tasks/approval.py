@@ -9,9 +9,7 @@ that makes it; it is never stored or logged (only its SHA-256 and a masked prefi
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,27 +23,32 @@ from sbrflow.domain.approval import (
     LinkNotValid,
     LinkStatus,
     Presentation,
-    RequestFacts,
     RequestState,
     VoidReason,
     check_decision,
     expires_at,
     hash_token,
-    link_status,
     mask_token,
     new_token,
-    well_formed,
 )
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.client_message import MessageFacts, placeholder_values
-from sbrflow.domain.enums import Product, Tax
-from sbrflow.domain.errors import InvalidIdentifier, InvalidPeriod, SbrflowError
-from sbrflow.domain.payment_reference import payment_reference
-from sbrflow.domain.periods import parse_label
+from sbrflow.domain.errors import InvalidIdentifier, SbrflowError
 from sbrflow.models import ApprovalRequest, Case, Client, ClientContact, Person, TaxReturnDocument
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import CaseDocument
 from sbrflow.tasks import approval_transitions as transitions
+from sbrflow.tasks.approval_lookup import (  # noqa: F401  (ApprovalPage, approval_*: re-exported for callers)
+    ApprovalPage,
+    approval_document,
+    approval_page,
+    as_utc,
+    case_payment_reference,
+    clock_or,
+    current_document,
+    judge_link,
+    lookup_request,
+)
 from sbrflow.tasks.messages import queue_approval_message
 
 log = logging.getLogger(__name__)
@@ -68,33 +71,16 @@ class CaseNotWithClient(ApprovalError):
     """An approval request is made only for a case in state with_client."""
 
 
-def _now(now: datetime | None) -> datetime:
-    return now if now is not None else datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite gives naive datetimes back for timezone=True columns; they were written in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def approval_url(token: str) -> str:
     """The link a client opens: SBRFLOW_PUBLIC_URL + /a/ + token."""
     return f"{get_settings().public_url}/a/{token}"
 
 
-def _template(case: Case) -> WorkflowTemplate:
-    templates = load_templates(get_settings().workflows_dir)
+def _template(case: Case, templates: dict[str, WorkflowTemplate] | None = None) -> WorkflowTemplate:
+    templates = templates if templates is not None else load_templates(get_settings().workflows_dir)
     if case.template_code not in templates:
         raise SbrflowError(f"case {case.id}: workflow template {case.template_code!r} is not in the templates folder")
     return templates[case.template_code]
-
-
-def current_document(session: Session, case_id: int) -> TaxReturnDocument | None:
-    """The case's current return document (the one an approval is given for)."""
-    return session.scalar(
-        sa.select(TaxReturnDocument).join(CaseDocument, CaseDocument.document_id == TaxReturnDocument.id)
-        .where(CaseDocument.case_id == case_id, CaseDocument.is_current.is_(True))
-    )
 
 
 def find_recipient(session: Session, client_id: int, recipient: str) -> tuple[Person | None, str]:
@@ -125,19 +111,6 @@ def find_recipient(session: Session, client_id: int, recipient: str) -> tuple[Pe
     return None, f"{NO_RECIPIENT}: the client's {who} has no valid e-mail address"
 
 
-def case_payment_reference(case: Case, client: Client) -> str | None:
-    """The betalingskenmerk of the case's period, or None when the client's number is missing or invalid."""
-    tax = {Product.VAT_RETURN: Tax.OB, Product.PAYROLL_RETURN: Tax.LH}.get(case.product)
-    number = client.ob_number if tax is Tax.OB else client.payroll_tax_number if tax is Tax.LH else None
-    if tax is None or not number:
-        return None
-    try:
-        period = parse_label(case.period_label, case.frequency, case.quarter_start_month)
-        return payment_reference(number, period, tax)
-    except (InvalidIdentifier, InvalidPeriod):
-        return None
-
-
 def _void_open(session: Session, case_ids: list[int], reason: VoidReason, now: datetime) -> int:
     if not case_ids:
         return 0
@@ -154,18 +127,19 @@ def void_open_requests(session: Session, case_ids: list[int], reason: VoidReason
     return _void_open(session, list(case_ids), reason, now)
 
 
-def _make_request(session: Session, case: Case, now: datetime, via: str) -> dict:
+def _make_request(session: Session, case: Case, now: datetime, via: str,
+                  templates: dict[str, WorkflowTemplate] | None = None) -> dict:
     """Make the request for a case with_client (voiding an open one); the token only in the result."""
     if case.state is not CaseState.WITH_CLIENT:
         raise CaseNotWithClient(f"case {case.id} is {case.state.value}, not with_client: there is nothing to approve")
-    template = _template(case)
+    template = _template(case, templates)
     document = current_document(session, case.id)
     if document is None:
         raise ApprovalError(f"case {case.id} has no current return document to put to the client")
     client = session.get(Client, case.client_id)
     person, problem = find_recipient(session, case.client_id, template.sbr.recipient)
     if person is None:
-        transitions.block_for_client(session, case, NO_RECIPIENT, problem, now)
+        transitions.block_for_client(session, case, NO_RECIPIENT, problem, now, actor=_system(via))
         return {"case_id": case.id, "blocked": NO_RECIPIENT, "reason": problem}
     transitions.clear_block(session, case, NO_RECIPIENT)
     _void_open(session, [case.id], VoidReason.REPLACED, now)
@@ -192,7 +166,7 @@ def _make_request(session: Session, case: Case, now: datetime, via: str) -> dict
     if presentation is Presentation.INFORMATION:
         # Nothing to decide: the message informs the client, and the case moves on at once.
         _record(request, Decision.INFORMED, now=now, via=via)
-        transitions.client_approved(session, case, now)
+        transitions.client_approved(session, case, now, actor=_system(via), details=_evidence(request))
     log.info("approval request %s for case %s (%s), token %s", request.id, case.id, presentation.value,
              mask_token(token))
     return {
@@ -204,7 +178,7 @@ def _make_request(session: Session, case: Case, now: datetime, via: str) -> dict
 
 def request_approval(case_id: int, *, now: datetime | None = None, via: str = "system") -> dict:
     """Make a new approval request for one case with the client, voiding the earlier one; the link in the result."""
-    now = _now(now)
+    now = clock_or(now)
     with unit_of_work() as session:
         case = session.get(Case, case_id, with_for_update=True)
         if case is None:
@@ -214,7 +188,7 @@ def request_approval(case_id: int, *, now: datetime | None = None, via: str = "s
 
 def request_pending_approvals(*, now: datetime | None = None) -> dict:
     """Make requests for every case with the client that has none open or decided for its current document."""
-    now = _now(now)
+    now = clock_or(now)
     with unit_of_work() as session:
         covered = sa.select(ApprovalRequest.id).where(
             ApprovalRequest.case_id == Case.id, ApprovalRequest.state != RequestState.VOID,
@@ -228,8 +202,9 @@ def request_pending_approvals(*, now: datetime | None = None) -> dict:
             .order_by(Case.id)
         ).all()
         made = blocked = informed = 0
+        templates = load_templates(get_settings().workflows_dir)  # once per run, not per case
         for case_id in case_ids:
-            result = _make_request(session, session.get(Case, case_id), now, "system")
+            result = _make_request(session, session.get(Case, case_id), now, "system", templates)
             if "blocked" in result:
                 blocked += 1
             elif result["presentation"] == Presentation.INFORMATION.value:
@@ -237,6 +212,19 @@ def request_pending_approvals(*, now: datetime | None = None) -> dict:
             else:
                 made += 1
         return {"requested": made, "informed": informed, "blocked_no_recipient": blocked}
+
+
+def _system(via: str) -> str:
+    from sbrflow.tasks.audit import system_actor
+
+    return system_actor() if via == "system" else f"{via}:approval"
+
+
+def _evidence(request: ApprovalRequest) -> dict:
+    """What the audit trail says was decided: the request, the decision and the exact document."""
+    return {"approval_request_id": request.id, "decision": request.decision.value,
+            "document_sha256": request.decided_sha256, "presentation": request.presentation.value,
+            **({"signed_name": request.signed_name} if request.signed_name else {})}
 
 
 def _record(request: ApprovalRequest, decision: Decision, *, now: datetime, via: str,
@@ -249,106 +237,27 @@ def _record(request: ApprovalRequest, decision: Decision, *, now: datetime, via:
     request.decided_via = via
 
 
-def _load(session: Session, token: str, *, lock: bool = False) -> ApprovalRequest | None:
-    if not well_formed(token):
-        return None
-    query = sa.select(ApprovalRequest).where(ApprovalRequest.token_sha256 == hash_token(token))
-    if lock:
-        query = query.with_for_update()
-    return session.scalar(query)
-
-
-def _status(session: Session, request: ApprovalRequest | None, now: datetime) -> LinkStatus:
-    if request is None:
-        return LinkStatus.UNKNOWN
-    current = current_document(session, request.case_id)
-    status = link_status(
-        RequestFacts(request.state, _aware(request.expires_at), request.document_sha256, request.presentation),
-        now=now, current_sha256=current.sha256 if current is not None else None,
-    )
-    if status is LinkStatus.VALID and request.case.state is not CaseState.WITH_CLIENT:
-        return LinkStatus.VOID  # the office took the case back
-    return status
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalPage:
-    """Everything the client's page shows; no ORM objects, no employee data."""
-
-    request_id: int
-    presentation: Presentation
-    client_name: str
-    product: Product
-    period_label: str
-    period_start: date
-    period_end: date
-    deadline: date | None
-    amount_due: Decimal | None
-    payment_reference: str | None
-    document_sha256: str
-    document_kind: str | None
-    totals: tuple[tuple[str, Decimal], ...]
-    expires_at: datetime
-
-
-def approval_page(token: str, *, now: datetime | None = None) -> ApprovalPage:
-    """What the link shows, or LinkNotValid(unknown | expired | used | void)."""
-    from sbrflow.integrations.sbr.parser import parse_return
-    from sbrflow.tasks.intake import read_document_bytes
-
-    now = _now(now)
-    with unit_of_work() as session:
-        request = _load(session, token)
-        status = _status(session, request, now)
-        if status is not LinkStatus.VALID:
-            raise LinkNotValid(status)
-        case, document = request.case, session.get(TaxReturnDocument, request.document_id)
-        client = session.get(Client, case.client_id)
-        parsed = parse_return(read_document_bytes(document))
-        return ApprovalPage(
-            request_id=request.id, presentation=request.presentation, client_name=client.name,
-            product=case.product, period_label=case.period_label, period_start=case.period_start,
-            period_end=case.period_end, deadline=case.deadline_effective, amount_due=document.amount_due,
-            payment_reference=case_payment_reference(case, client), document_sha256=document.sha256,
-            document_kind=document.kind, totals=parsed.totals, expires_at=_aware(request.expires_at),
-        )
-
-
-def approval_document(token: str, *, now: datetime | None = None) -> tuple[str, bytes, str]:
-    """The exact document a valid link is about: (file name, bytes, SHA-256)."""
-    from sbrflow.tasks.intake import read_document_bytes
-
-    now = _now(now)
-    with unit_of_work() as session:
-        request = _load(session, token)
-        status = _status(session, request, now)
-        if status is not LinkStatus.VALID:
-            raise LinkNotValid(status)
-        document = session.get(TaxReturnDocument, request.document_id)
-        data = read_document_bytes(document)
-        suffix = "xbrl" if document.tax is Tax.OB else "xml"
-        return f"aangifte-{request.case.period_label}.{suffix}", data, document.sha256
-
-
 def decide_approval(token: str, decision: Decision | str, *, reason: str | None = None, name: str | None = None,
                     consent: bool = False, now: datetime | None = None, via: str = "web") -> dict:
     """Record the client's decision and move the case: approved/signed → approved, rejected → its last stage."""
-    now = _now(now)
+    now = clock_or(now)
     with unit_of_work() as session:
-        request = _load(session, token, lock=True)
-        if request is not None and request.state is RequestState.DECIDED:
-            raise AlreadyDecided(request.decision, _aware(request.decided_at))
-        status = _status(session, request, now)
+        found = lookup_request(session, token, lock=True)
+        if found is not None and found.request.state is RequestState.DECIDED:
+            raise AlreadyDecided(found.request.decision, as_utc(found.request.decided_at))
+        status = judge_link(found, now)
         if status is not LinkStatus.VALID:
             raise LinkNotValid(status)
+        request = found.request
         checked = check_decision(request.presentation, decision, reason=reason, name=name, consent=consent)
         _record(request, checked.decision, now=now, via=via, reason=checked.reason,
                 signed_name=checked.signed_name, consent=consent if checked.decision is Decision.SIGNED else False)
-        case = session.get(Case, request.case_id, with_for_update=True)
+        case = found.case
+        actor = f"client:request-{request.id}"
         if checked.decision in ACCEPTING:
-            transitions.client_approved(session, case, now)
+            transitions.client_approved(session, case, now, actor=actor, details=_evidence(request))
         else:
-            transitions.client_rejected(session, case, checked.reason, now)
+            transitions.client_rejected(session, case, checked.reason, now, actor=actor, details=_evidence(request))
         log.info("approval request %s decided: %s via %s", request.id, checked.decision.value, via)
         return {"request_id": request.id, "case_id": case.id, "decision": checked.decision.value,
                 "case_state": case.state.value, "current_stage": case.current_stage,
@@ -357,14 +266,14 @@ def decide_approval(token: str, decision: Decision | str, *, reason: str | None 
 
 def request_state(request: ApprovalRequest, now: datetime) -> str:
     """open, expired, decided or void, as lists show it."""
-    if request.state is RequestState.OPEN and _aware(request.expires_at) <= now:
+    if request.state is RequestState.OPEN and as_utc(request.expires_at) <= now:
         return "expired"
     return request.state.value
 
 
 def list_approvals(state: str | None = None, *, now: datetime | None = None, limit: int = 1000) -> list[dict]:
     """Approval requests, newest first; state open | expired | decided | void filters them."""
-    now = _now(now)
+    now = clock_or(now)
     query = (
         sa.select(ApprovalRequest, Case, Client)
         .join(Case, Case.id == ApprovalRequest.case_id).join(Client, Client.id == Case.client_id)
@@ -384,9 +293,9 @@ def list_approvals(state: str | None = None, *, now: datetime | None = None, lim
                 "id": r.id, "case_id": c.id, "client_number": cl.client_number, "client_name": cl.name,
                 "product": c.product.value, "period_label": c.period_label, "presentation": r.presentation.value,
                 "state": request_state(r, now), "recipient": r.recipient_email,
-                "requested_at": _aware(r.requested_at).isoformat(), "expires_at": _aware(r.expires_at).isoformat(),
+                "requested_at": as_utc(r.requested_at).isoformat(), "expires_at": as_utc(r.expires_at).isoformat(),
                 "decision": r.decision.value if r.decision else None,
-                "decided_at": _aware(r.decided_at).isoformat() if r.decided_at else None,
+                "decided_at": as_utc(r.decided_at).isoformat() if r.decided_at else None,
                 "reason": r.reason, "signed_name": r.signed_name, "document_sha256": r.document_sha256,
                 "case_state": c.state.value,
             }

@@ -1,39 +1,53 @@
 """The case moves a client's decision causes, applied inside the caller's unit of work.
 
-The rules themselves (which state follows which) belong to routing's state machine
-(domain/routing.py); this module only applies them to the stored case.
+The rules are routing's state machine (domain.routing: `client_approves`, `client_rejects`); this module
+only loads the case's routing facts, runs the transition and writes it with its audit events
+(tasks.routing.apply_outcome), so the approval step never holds a second copy of a rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sbrflow.domain.case_states import CaseState
+from sbrflow.domain.routing import Event, client_approves, client_rejects
 from sbrflow.models import Case
+from sbrflow.tasks.audit import record_events
+from sbrflow.tasks.routing import apply_outcome, load_case_view
+
+NO_RECIPIENT_EVENT = "case.no_recipient"
 
 
-def client_approved(session: Session, case: Case, now: datetime) -> None:
-    """with_client → approved (the client approved, signed, or was informed)."""
-    case.state = CaseState.APPROVED
-    case.current_stage = None
+def client_approved(session: Session, case: Case, now: datetime, *, actor: str,
+                    details: Mapping[str, Any] | None = None) -> None:
+    """with_client → approved (approved, signed, or informed), with what was approved in the audit trail."""
+    case, before = load_case_view(session, case.id)
+    apply_outcome(session, case, before, client_approves(before, details), actor=actor, now=now)
+
+
+def client_rejected(session: Session, case: Case, reason: str, now: datetime, *, actor: str,
+                    details: Mapping[str, Any] | None = None) -> None:
+    """with_client → the case's last stage again, with the client's reason (routing's rule)."""
+    case, before = load_case_view(session, case.id)
+    apply_outcome(session, case, before, client_rejects(before, reason, details), actor=actor, now=now)
+
+
+def block_for_client(session: Session, case: Case, code: str, message: str, now: datetime, *, actor: str) -> None:
+    """Record on a case with the client why it cannot go out (no_recipient); it stays with_client.
+
+    Not state `blocked`: planning re-judges blocked cases without a stage, and the case is past them.
+    """
+    reason = {"code": code, "message": message}
+    if reason in (case.blocked_reasons or []):
+        return  # already recorded: the every-5-minutes pass must not repeat it in the audit trail
+    case.blocked_reasons = [*(r for r in (case.blocked_reasons or []) if r.get("code") != code), reason]
     case.updated_at = now
-
-
-def client_rejected(session: Session, case: Case, reason: str, now: datetime) -> None:
-    """with_client → back in the case's last stage, with the client's reason."""
-    last = max(case.stages, key=lambda s: s.position) if case.stages else None
-    case.state = CaseState.IN_PROGRESS
-    case.current_stage = last.stage_code if last is not None else None
-    case.updated_at = now
-
-
-def block_for_client(session: Session, case: Case, code: str, message: str, now: datetime) -> None:
-    """Record on a case with the client why it cannot go out (e.g. no_recipient); it stays with_client."""
-    reasons = [r for r in (case.blocked_reasons or []) if r.get("code") != code]
-    case.blocked_reasons = [*reasons, {"code": code, "message": message}]
-    case.updated_at = now
+    session.flush()
+    record_events(session, [(case.id, Event(NO_RECIPIENT_EVENT, None, None, {"reason": message}))],
+                  actor=actor, now=now)
 
 
 def clear_block(session: Session, case: Case, code: str) -> None:

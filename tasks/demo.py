@@ -170,3 +170,37 @@ def register_demo_source(url: str) -> str:
 
     add_source(DEMO_SOURCE, url=url)
     return DEMO_SOURCE
+
+
+# Routing (issue 10): after poll → match → route, the demo walks one case through every stage to the
+# client (each stage ticked and completed by its assignee) and ticks one checkpoint of another, which
+# stays in its stage.
+@task(name="walk-demo-cases")
+def walk_demo_cases() -> dict[str, object]:
+    """Complete the first routed case through all stages; tick one checkpoint of the next; say which."""
+    from sbrflow.domain.case_states import CaseState
+    from sbrflow.models.cases import Case
+    from sbrflow.tasks.routing import complete_current_stage, show_case, tick_checkpoint
+
+    with unit_of_work() as session:
+        in_progress = list(session.scalars(
+            sa.select(Case.id).where(Case.state == CaseState.IN_PROGRESS).order_by(Case.id).limit(2)))
+    walked = {"completed_case": None, "completed_state": None, "left_in_stage_case": None}
+    if in_progress:
+        case_id = in_progress[0]
+        case = show_case(case_id)
+        while case["state"] == CaseState.IN_PROGRESS.value:
+            stage = next(s for s in case["stages"] if s["code"] == case["current_stage"])
+            for checkpoint in stage["checkpoints"]:
+                if not checkpoint["ticked_by"]:
+                    tick_checkpoint(case_id, checkpoint["position"], stage["assignee"])
+            complete_current_stage(case_id, stage["assignee"])
+            case = show_case(case_id)
+        walked.update(completed_case=case_id, completed_state=case["state"])
+    if len(in_progress) > 1:
+        case = show_case(in_progress[1])
+        stage = next(s for s in case["stages"] if s["code"] == case["current_stage"])
+        if not stage["checkpoints"][0]["ticked_by"]:
+            tick_checkpoint(case["id"], 1, stage["assignee"])
+        walked["left_in_stage_case"] = case["id"]
+    return walked

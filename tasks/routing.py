@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from prefect import task
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sbrflow.config.settings import get_settings
@@ -47,7 +48,7 @@ from sbrflow.domain.routing import (
     unblock,
     untick,
 )
-from sbrflow.models import Case, CaseCheckpoint, CaseStage, Client, TeamMember
+from sbrflow.models import Case, CaseCheckpoint, CaseStage, Client, TeamMember, TemplateVersion
 from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import CaseDocument
@@ -69,6 +70,46 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
 
 def _templates() -> dict[str, WorkflowTemplate]:
     return load_templates(get_settings().workflows_dir)
+
+
+class TemplateVersions:
+    """The template versions cases run on: stored once (workflow_template_version), read from there after.
+
+    A version not stored yet is taken from the template files when they hold that version; when the
+    files have moved on, a case that has not entered its stages yet runs on the files' version (the
+    route pass records it on the case). Cached for the pass.
+    """
+
+    def __init__(self, session: Session, files: Mapping[str, WorkflowTemplate] | None = None) -> None:
+        self.session, self._files, self._cache = session, files, {}
+
+    @property
+    def files(self) -> Mapping[str, WorkflowTemplate]:
+        if self._files is None:
+            self._files = _templates()
+        return self._files
+
+    def get(self, code: str, version: int) -> WorkflowTemplate | None:
+        key = (code, version)
+        if key not in self._cache:
+            self._cache[key] = self._load(code, version)
+        return self._cache[key]
+
+    def _load(self, code: str, version: int) -> WorkflowTemplate | None:
+        stored = self.session.scalar(sa.select(TemplateVersion.definition).where(
+            TemplateVersion.code == code, TemplateVersion.version == version))
+        if stored is not None:
+            return WorkflowTemplate.model_validate(stored)
+        current = self.files.get(code)
+        if current is None:
+            return None
+        if current.version != version:
+            return self.get(code, current.version)
+        dialect_insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        self.session.execute(dialect_insert(TemplateVersion).values(
+            code=code, version=version, definition=current.model_dump(mode="json"), stored_at=datetime.now(UTC),
+        ).on_conflict_do_nothing(index_elements=["code", "version"]))
+        return current
 
 
 # --- members and roles ------------------------------------------------------------------------------
@@ -123,21 +164,24 @@ def load_case_view(session: Session, case_id: int, *, lock: bool = False) -> tup
     """The case (locked FOR UPDATE on PostgreSQL when asked) and its routing facts."""
     case = _case(session, case_id, lock=lock)
     members = _members(session)
-    template = _templates().get(case.template_code)
+    template = TemplateVersions(session).get(case.template_code, case.template_version)
     return case, _view(session, case, members, template)
 
 
 def _view(session: Session, case: Case, members: _Members, template: WorkflowTemplate | None) -> CaseView:
-    checkpoints: dict[str, list[CheckpointView]] = defaultdict(list)
-    for code, position, text, mandatory, ticked_by in session.execute(
-        sa.select(CP.c.stage_code, CP.c.position, CP.c.text, CP.c.mandatory, CP.c.ticked_by_id)
-        .where(CP.c.case_id == case.id).order_by(CP.c.stage_code, CP.c.position)
-    ):
-        checkpoints[code].append(CheckpointView(position, text, mandatory,
-                                                members.code[ticked_by] if ticked_by else None))
+    ticked = {(code, position): members.code[by] for code, position, by in session.execute(
+        sa.select(CP.c.stage_code, CP.c.position, CP.c.ticked_by_id)
+        .where(CP.c.case_id == case.id, CP.c.ticked_by_id.is_not(None)))}
+    defined = {s.code: s for s in template.stages} if template else {}
+
+    def checkpoints(code: str) -> tuple[CheckpointView, ...]:
+        stage = defined.get(code)
+        return tuple(CheckpointView(i, c.text, c.mandatory, ticked.get((code, i)))
+                     for i, c in enumerate(stage.checkpoints, start=1)) if stage else ()
+
     stages = tuple(
         StageView(s.stage_code, s.name or s.stage_code, s.role, s.state,
-                  members.code[s.team_member_id] if s.team_member_id else None, tuple(checkpoints[s.stage_code]))
+                  members.code[s.team_member_id] if s.team_member_id else None, checkpoints(s.stage_code))
         for s in sorted(case.stages, key=lambda s: s.position)
     )
     client_number = session.scalar(sa.select(Client.client_number).where(Client.id == case.client_id))
@@ -172,12 +216,14 @@ def apply_outcome(session: Session, case: Case, before: CaseView, outcome: Outco
         old_ticks = {c.position: c.ticked_by for c in old.checkpoints}
         for checkpoint in stage.checkpoints:
             if checkpoint.ticked_by != old_ticks.get(checkpoint.position):
-                session.execute(
+                values = {"ticked_by_id": ids.get(checkpoint.ticked_by) if checkpoint.ticked_by else None,
+                          "ticked_at": now if checkpoint.ticked_by else None}
+                changed = session.execute(
                     sa.update(CP).where(CP.c.case_id == case.id, CP.c.stage_code == stage.code,
-                                        CP.c.position == checkpoint.position)
-                    .values(ticked_by_id=ids.get(checkpoint.ticked_by) if checkpoint.ticked_by else None,
-                            ticked_at=now if checkpoint.ticked_by else None)
-                )
+                                        CP.c.position == checkpoint.position).values(**values)).rowcount
+                if not changed:  # the first tick of this checkpoint
+                    session.execute(sa.insert(CP).values(case_id=case.id, stage_code=stage.code,
+                                                         position=checkpoint.position, **values))
     session.flush()
     record_events(session, [(case.id, e) for e in outcome.events], actor=actor, now=now)
 
@@ -298,36 +344,63 @@ def work_list(member: str) -> list[dict[str, Any]]:
         # The clients where the member holds any role; the rule then says which roles really count.
         clients = sa.select(RoleAssignment.client_id).where(RoleAssignment.team_member_id == member_id)
         holders = load_role_holders(session, clients.distinct())
-        open_mandatory = (
-            sa.select(sa.func.count()).select_from(CP)
-            .where(CP.c.case_id == ST.c.case_id, CP.c.stage_code == ST.c.stage_code, CP.c.mandatory.is_(True),
-                   CP.c.ticked_by_id.is_(None))
-            .scalar_subquery()
-        )
         rows = session.execute(
             sa.select(T.c.id, T.c.client_id, Client.client_number, Client.name, T.c.product, T.c.period_label,
-                      ST.c.stage_code, ST.c.role, ST.c.team_member_id, T.c.deadline_effective,
-                      open_mandatory.label("open"))
+                      T.c.template_code, T.c.template_version, ST.c.stage_code, ST.c.role, ST.c.team_member_id,
+                      T.c.deadline_effective)
             .select_from(ST.join(T, T.c.id == ST.c.case_id).join(Client, Client.id == T.c.client_id))
             .where(ST.c.state == StageState.ACTIVE.value, T.c.state == CaseState.IN_PROGRESS.value,
                    T.c.current_stage == ST.c.stage_code,
                    sa.or_(ST.c.team_member_id == member_id, T.c.client_id.in_(clients)))
             .order_by(T.c.deadline_effective.is_(None), T.c.deadline_effective, T.c.id)
-        )
+        ).all()
+        versions = TemplateVersions(session)
+        mayact = []
+        for row in rows:
+            product, role = Product(row.product), Role(row.role)
+            assignee = members.code.get(row.team_member_id) if row.team_member_id else None
+            actor = _actor(holders, members, member_id, row.client_id, product)
+            stage = StageView(row.stage_code, row.stage_code, role, StageState.ACTIVE, assignee)
+            if may_act(CaseView(row.id, row.client_number, CaseState.IN_PROGRESS, row.stage_code, (stage,)),
+                       stage, actor) is None:
+                mayact.append((row, product, role, assignee))
+        ticked: set[tuple[int, str, int]] = set()
+        for chunk in _chunks([row.id for row, *_ in mayact]):
+            ticked.update(session.execute(
+                sa.select(CP.c.case_id, CP.c.stage_code, CP.c.position)
+                .where(CP.c.case_id.in_(chunk), CP.c.ticked_by_id.is_not(None))).all())
         items = []
-        for (case_id, client_id, number, name, product, label, code, role, assignee_id, deadline, open_) in rows:
-            product = Product(product)
-            role = Role(role)
-            assignee = members.code.get(assignee_id) if assignee_id else None
-            actor = _actor(holders, members, member_id, client_id, product)
-            stage = StageView(code, code, role, StageState.ACTIVE, assignee)
-            if may_act(CaseView(case_id, number, CaseState.IN_PROGRESS, code, (stage,)), stage, actor) is not None:
-                continue
-            items.append({"case_id": case_id, "client_number": number, "client_name": name,
-                          "product": product.value, "period_label": label, "stage": code, "role": role.value,
-                          "assignee": assignee, "deadline_effective": deadline.isoformat() if deadline else None,
-                          "checkpoints_open": int(open_)})
+        for row, product, role, assignee in mayact:
+            template = versions.get(row.template_code, row.template_version)
+            defined = {s.code: s for s in template.stages} if template else {}
+            checkpoints = defined[row.stage_code].checkpoints if row.stage_code in defined else ()
+            open_ = sum(1 for i, c in enumerate(checkpoints, start=1)
+                        if c.mandatory and (row.id, row.stage_code, i) not in ticked)
+            items.append({"case_id": row.id, "client_number": row.client_number, "client_name": row.name,
+                          "product": product.value, "period_label": row.period_label, "stage": row.stage_code,
+                          "role": role.value, "assignee": assignee,
+                          "deadline_effective": row.deadline_effective.isoformat() if row.deadline_effective else None,
+                          "checkpoints_open": open_})
         return items
+
+
+def where_cases_stand(limit: int = 50) -> list[dict[str, Any]]:
+    """Every case past waiting for its return: client, product, period, state, stage and its assignee."""
+    with unit_of_work() as session:
+        members = _members(session)
+        assignee = (sa.select(ST.c.team_member_id)
+                    .where(ST.c.case_id == T.c.id, ST.c.stage_code == T.c.current_stage).scalar_subquery())
+        rows = session.execute(
+            sa.select(T.c.id, Client.client_number, T.c.product, T.c.period_label, T.c.state, T.c.current_stage,
+                      assignee)
+            .join(Client, Client.id == T.c.client_id)
+            .where(T.c.state.in_([s.value for s in (CaseState.RETURN_RECEIVED, CaseState.IN_PROGRESS,
+                                                   CaseState.WITH_CLIENT, CaseState.APPROVED)])
+                   | ((T.c.state == CaseState.BLOCKED.value) & T.c.current_stage.is_not(None)))
+            .order_by(T.c.id).limit(limit))
+        return [{"case_id": i, "client_number": n, "product": str(p), "period_label": label, "state": str(state),
+                 "stage": stage, "assignee": members.code.get(m) if m else None}
+                for i, n, p, label, state, stage, m in rows]
 
 
 # --- the route pass ---------------------------------------------------------------------------------
@@ -349,10 +422,11 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
     Returns the counts and, per product × stage, the cases moved in and the blocked ones (client numbers).
     """
     now = now or datetime.now(UTC)
-    templates = templates if templates is not None else _templates()
+    versions = TemplateVersions(session, templates)
     waiting = sa.or_(T.c.state == CaseState.RETURN_RECEIVED.value,
                      sa.and_(T.c.state == CaseState.BLOCKED.value, T.c.current_stage.is_not(None)))
-    claim = (sa.select(T.c.id, T.c.client_id, T.c.product, T.c.template_code, T.c.state, Client.client_number)
+    claim = (sa.select(T.c.id, T.c.client_id, T.c.product, T.c.template_code, T.c.template_version, T.c.state,
+                       Client.client_number)
              .join(Client, Client.id == T.c.client_id).where(waiting).order_by(T.c.id))
     if session.bind.dialect.name == "postgresql":
         claim = claim.with_for_update(of=T, skip_locked=True)
@@ -373,7 +447,6 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
         holders = RoleHolders({**holders.general, **part.general}, {**holders.overrides, **part.overrides})
 
     stage_rows: list[dict] = []
-    checkpoint_rows: list[dict] = []
     events: list[tuple[int, Event]] = []
     updates: dict[tuple, list[int]] = defaultdict(list)  # (state, stage, reasons, version) → case ids
     tally: dict[tuple[str, str], dict[str, Any]] = {}
@@ -392,7 +465,7 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
         codes = _holder_codes(holders, members, r.client_id, product)
         if r.id in with_stages:  # a restart after a correction, or a routing block to retry: one by one
             case = session.get(Case, r.id)
-            template = templates.get(case.template_code)
+            template = versions.get(case.template_code, case.template_version)
             before = _view(session, case, members, template)
             outcome = enter_first_stage(before, codes) if case.state is CaseState.RETURN_RECEIVED \
                 else unblock(before, codes)
@@ -409,7 +482,7 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
             else:
                 count(product.value, outcome.case.current_stage, "moved_in")
             continue
-        template = templates.get(r.template_code)
+        template = versions.get(r.template_code, r.template_version)
         if template is None or CaseState(r.state) is not CaseState.RETURN_RECEIVED:
             summary["template_missing"] += template is None
             continue
@@ -420,8 +493,6 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
                                "role": stage.role.value, "state": stage.state.value,
                                "team_member_id": ids_of.get(stage.assignee) if stage.assignee else None,
                                "started_at": now if stage.state is StageState.ACTIVE else None})
-            checkpoint_rows.extend({"case_id": r.id, "stage_code": stage.code, "position": c.position,
-                                    "text": c.text, "mandatory": c.mandatory} for c in stage.checkpoints)
         reasons = tuple(tuple(sorted(x.items())) for x in after.blocked_reasons)
         updates[(after.state.value, after.current_stage, reasons, template.version)].append(r.id)
         events.extend((r.id, e) for e in outcome.events)
@@ -433,7 +504,6 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
             count(product.value, after.current_stage, "moved_in")
 
     bulk_insert(session, CaseStage, stage_rows)
-    bulk_insert(session, CaseCheckpoint, checkpoint_rows)
     for (state, stage, reasons, version), case_ids in updates.items():
         blocked = [dict(x) for x in reasons] or None
         for chunk in _chunks(case_ids):

@@ -6,6 +6,7 @@ static/sbrflow.css; they get the same headers, CSRF signer and log masking.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sbrflow.config.settings import get_settings
 from sbrflow.domain.client_message import PRODUCT_NAMES, amount_due_text, format_date, format_euros
 from sbrflow.domain.payment_reference import format_payment_reference
-from sbrflow.web.security import CsrfSigner, RateLimiter, SecurityHeaders, install_log_masking
+from sbrflow.web.security import CsrfSigner, RateLimiter, SecurityHeaders, csrf_key, install_log_masking
 
 HERE = Path(__file__).parent
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -37,16 +38,26 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    # Synchronous endpoints run in AnyIO's thread pool (40 threads by default). Each request holds the
+    # GIL for a few milliseconds, so more threads than database connections only add switching.
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.web_threads
+    yield
+
+
 def create_app() -> FastAPI:
     """The sbrflow web application (client approval pages; team pages plug in the same way)."""
     from sbrflow.web import approval
 
     settings = get_settings()
     install_log_masking()
-    app = FastAPI(title="sbrflow", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="sbrflow", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.templates = make_templates()
-    app.state.csrf = CsrfSigner(settings.web_secret_key)
+    app.state.csrf = CsrfSigner(csrf_key(settings.web_secret_key, settings.var_dir))
     app.state.lookup_limiter = RateLimiter(settings.approval_lookups_per_minute)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -66,10 +77,16 @@ def create_app() -> FastAPI:
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the web application with uvicorn (one process)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the web application with uvicorn (several worker processes share var/web-secret-key)."""
     import uvicorn
 
+    if workers > 1:
+        settings = get_settings()
+        csrf_key(settings.web_secret_key, settings.var_dir)  # made once, before the workers start
+        uvicorn.run("sbrflow.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", server_header=False)
+        return
     config = uvicorn.Config(create_app(), host=host, port=port, log_level="info", server_header=False)
     install_log_masking()  # after uvicorn configured its loggers: the access log shows /a/AbCd… only
     uvicorn.Server(config).run()

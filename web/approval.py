@@ -110,9 +110,13 @@ def download(request: Request, token: str) -> Response:
 
 
 def _same_origin(request: Request) -> bool:
+    """Refuse a form posted from another site (the CSRF token is the main defence; this is a second one)."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return False
     origin = request.headers.get("origin")
+    # With Referrer-Policy no-referrer, browsers send `Origin: null` even for our own form.
     if not origin or origin == "null":
-        return origin is None  # browsers send Origin on POST; "null" comes from sandboxed or privacy contexts
+        return True
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
@@ -124,8 +128,12 @@ async def decide(request: Request, token: str) -> Response:
     limited = _limited(request)
     if limited:
         return limited
-    body = await request.body()
-    fields = {k: v[-1] for k, v in parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace")).items()}
+    body = b""
+    async for chunk in request.stream():  # read at most MAX_FORM_BYTES: the form is a few fields
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return Response("form too large", status_code=413)
+    fields = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     if not _same_origin(request) or not request.app.state.csrf.valid(hash_token(token), fields.get("csrf")):
         return _render(request, "message.html", {
             "title": "Formulier niet geaccepteerd", "text": "Dit formulier is niet via de pagina van uw kantoor verstuurd.",

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import re
 import secrets
 import threading
 import time
 from collections import deque
-
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
+from pathlib import Path
 
 # No scripts at all; styles and images only from this site; never inside a frame; no referrer, so
 # the token in the address never leaves with a link the client follows.
@@ -31,14 +29,26 @@ SECURITY_HEADERS = {
 _TOKEN_IN_PATH = re.compile(r"(/a/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Adds SECURITY_HEADERS to every response (static files too)."""
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every response (static files too); a plain ASGI middleware, no body copy."""
 
-    async def dispatch(self, request: Request, call_next) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    def __init__(self, app) -> None:
+        self.app = app
+        self._headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self._headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def mask_path(text: str) -> str:
@@ -66,12 +76,35 @@ def install_log_masking() -> None:
             logger.addFilter(mask)
 
 
+def csrf_key(configured: str | None, var_dir: Path) -> str:
+    """SBRFLOW_WEB_SECRET_KEY, else a random key kept in var/web-secret-key (made once, mode 0600).
+
+    Every web process of one installation reads the same file, so a form rendered by one worker
+    is accepted by another.
+    """
+    if configured:
+        return configured
+    path = Path(var_dir) / "web-secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".web-secret-key.{os.getpid()}")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(partial, path)  # atomic: the first process to get there wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
+    return path.read_text().strip()
+
+
 class CsrfSigner:
     """CSRF tokens bound to one approval request: HMAC(key, purpose + token hash)."""
 
-    def __init__(self, key: str | None) -> None:
-        # Without a configured key each process makes its own; fine for one web process.
-        self._key = (key or secrets.token_hex(32)).encode()
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
 
     def token(self, subject: str) -> str:
         return hmac.new(self._key, b"csrf:" + subject.encode(), hashlib.sha256).hexdigest()

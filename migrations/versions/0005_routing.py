@@ -1,4 +1,4 @@
-"""Routing: per-case checkpoints, the audit trail extended to case moves and made append-only.
+"""Routing: template versions as used, who ticked which checkpoint, the audit trail extended to case moves and made append-only.
 
 Revision ID: 0005
 Revises: 0004
@@ -34,13 +34,21 @@ FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()
 
 def upgrade() -> None:
     op.create_table(
+        "workflow_template_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_template_version")),
+        sa.UniqueConstraint("code", "version", name=op.f("uq_workflow_template_version_code_version")),
+    )
+    op.create_table(
         "tax_case_checkpoint",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("stage_code", sa.String(length=64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("mandatory", sa.Boolean(), nullable=False),
         sa.Column("ticked_by_id", sa.Integer(), nullable=True),
         sa.Column("ticked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["tax_case.id"], name=op.f("fk_tax_case_checkpoint_case_id_tax_case"),
@@ -78,3 +86,4 @@ def downgrade() -> None:
     with op.batch_alter_table("tax_case_stage") as batch_op:
         batch_op.drop_column("name")
     op.drop_table("tax_case_checkpoint")
+    op.drop_table("workflow_template_version")

@@ -80,6 +80,12 @@ def test_approving_moves_the_case_to_approved_and_records_the_evidence(office):
         assert (row.state, row.decision, row.decided_sha256) == (RequestState.DECIDED, Decision.APPROVED,
                                                                  row.document_sha256)
         assert row.recipient_person_id == office.person_id and row.decided_at is not None
+    from sbrflow.tasks.routing import show_case
+
+    event = show_case(office.case_id)["history"][-1]  # routing's transition, with what exactly was approved
+    assert (event["action"], event["from"], event["to"]) == ("case.client_approved", "with_client", "approved")
+    assert event["details"]["document_sha256"] == row.document_sha256
+    assert event["actor"] == f"client:request-{made['request_id']}"
 
 
 def test_a_link_is_single_use_and_a_second_submit_reports_the_decision_already_made(office):
@@ -108,6 +114,10 @@ def test_a_rejection_with_reason_sends_the_case_back_to_its_last_stage(office):
     assert (case.state, case.current_stage) == (CaseState.IN_PROGRESS, "beoordelen")
     rows = list_approvals("decided", now=NOW)
     assert rows[0]["reason"] == "Rubriek 1b is te hoog"
+    from sbrflow.tasks.routing import show_case
+
+    event = show_case(office.case_id)["history"][-1]
+    assert event["action"] == "case.client_rejected" and event["details"]["reason"] == "Rubriek 1b is te hoog"
 
 
 def test_an_expired_link_opens_nothing_and_the_case_stays_with_the_client(office):
@@ -196,3 +206,35 @@ def test_the_message_fills_amount_reference_and_link(db, tmp_path, monkeypatch, 
 def test_pending_cases_with_the_client_get_one_request_each_and_a_second_pass_makes_none(office):
     assert request_pending_approvals(now=NOW) == {"requested": 1, "informed": 0, "blocked_no_recipient": 0}
     assert request_pending_approvals(now=NOW) == {"requested": 0, "informed": 0, "blocked_no_recipient": 0}
+
+
+def test_matching_a_corrected_return_voids_the_open_request_in_the_database(office, sample_bytes):
+    import hashlib
+    from datetime import date
+
+    from sbrflow.domain.approval import VoidReason
+    from sbrflow.domain.enums import Frequency, Product, Tax
+    from sbrflow.models import Subscription
+    from sbrflow.models.matching import MatchMethod, MatchStatus, ReturnMatch
+    from sbrflow.models.returns import DocumentStatus, SourcePackage, TaxReturnDocument
+    from sbrflow.tasks.matching import match_pending
+
+    made = request_approval(office.case_id, now=NOW)
+    corrected = sample_bytes.replace(b"OB-KTG00-AG", b"OB-KTG00-AH")
+    with unit_of_work() as session:
+        session.add(Subscription(client_id=office.client_id, product=Product.VAT_RETURN, frequency=Frequency.MONTH))
+        source = session.scalar(sa.select(SourcePackage.id))
+        first = session.scalar(sa.select(TaxReturnDocument.id))  # the fixture attached it; matching knows it
+        session.add(ReturnMatch(document_id=first, status=MatchStatus.MATCHED, client_id=office.client_id,
+                                case_id=office.case_id, method=MatchMethod.AUTOMATIC, matched_at=NOW))
+        session.add(TaxReturnDocument(
+            source_package_id=source, source_reference="correction", received_at=NOW,
+            sha256=hashlib.sha256(corrected).hexdigest(), size=len(corrected), content=corrected,
+            status=DocumentStatus.RECEIVED, tax=Tax.OB, kind="return", fiscal_id="001000044B37",
+            period_start=date(2021, 10, 1), period_end=date(2021, 10, 31), amount_due=3240))
+    with unit_of_work() as session:
+        summary = match_pending(session, today=date(2021, 11, 20), now=NOW)
+    assert summary["corrections"] == 1
+    with unit_of_work() as session:
+        row = session.get(ApprovalRequest, made["request_id"])
+        assert (row.state, row.void_reason) == (RequestState.VOID, VoidReason.DOCUMENT_REPLACED)

@@ -132,3 +132,11 @@ def test_tokens_are_masked_in_log_lines(caplog):
     with caplog.at_level(logging.INFO, logger="uvicorn.access.test"):
         logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1", "GET", f"/a/{token}", "1.1", 200)
     assert token not in caplog.text and "/a/AbCd…" in caplog.text
+
+
+def test_an_oversized_form_is_refused(client, office):
+    made = request_approval(office.case_id)
+    response = client.post(f"/a/{made['token']}", content=b"reason=" + b"x" * 20_000,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+    assert _state(office.case_id) is CaseState.WITH_CLIENT
