@@ -12,6 +12,7 @@ from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
 from sbrflow.cli.matching import register as register_matching_commands
+from sbrflow.cli.messages import echo_demo_messages, messages_app, reminders_app
 from sbrflow.cli.periods import periods_app
 from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
@@ -40,6 +41,8 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(web_app)  # web
 app.add_typer(team_app, name="team")
+app.add_typer(messages_app, name="messages")
+app.add_typer(reminders_app)  # reminders
 app.add_typer(work_app, name="work")  # work list
 app.add_typer(case_app, name="case")  # case show | tick | untick | complete | reassign | send-back
 app.command("route")(route)
@@ -54,10 +57,15 @@ def demo() -> None:
     upgrade_database()
     result = demo_office()
     typer.echo("\nsbrflow demo — summary")
+    approvals = result.pop("approvals", None)
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
     _echo_case_positions()
+    if approvals and approvals.get("link"):
+        typer.echo(f"  approval link (case {approvals['waiting_case']} waits for its client): {approvals['link']}")
+        typer.echo(f"  approved through the page's code path: case {approvals['approved_case']}")
+    echo_demo_messages()
 
 
 def _echo_demo_returns() -> None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -58,6 +58,34 @@ class Settings(BaseSettings):
     document_inline_max_bytes: int = Field(
         1024 * 1024, ge=0, description="Documents up to this size are kept in the database, larger under var/documents."
     )
+    # Messages (issue 13): the outbox is sent over SMTP by send-messages.
+    smtp_host: str = Field("localhost", description="SMTP server that sends the office's mail.")
+    smtp_port: int = Field(0, ge=0, le=65535, description="SMTP port; 0 = 465 with SMTP_SSL, 587 with STARTTLS, else 25.")
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS (port 587).")
+    smtp_ssl: bool = Field(False, description="Connect with implicit TLS (SMTPS, port 465).")
+    smtp_user: str | None = Field(None, description="SMTP AUTH user name (no AUTH when empty).")
+    smtp_password: SecretStr | None = Field(
+        None, description="SMTP AUTH password, or prefect-secret:BLOCK to read it from a Prefect Secret block."
+    )
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds for connecting to and each answer of the SMTP server.")
+    smtp_ca_file: Path | None = Field(None, description="Trust this CA file for the SMTP server's TLS certificate.")
+    mail_from: str = Field("sbrflow@localhost", description="Sender address of every message (From).")
+    messages_dir: Path | None = Field(
+        None, description="Folder of the office's own message texts (*.j2); missing files fall back to config/messages."
+    )
+    message_batch_size: int = Field(100, ge=1, le=10000, description="Messages claimed and sent over one connection.")
+    smtp_max_attempts: int = Field(8, ge=1, le=100, description="Transient failures before a message is failed.")
+    smtp_retry_delay: float = Field(60.0, ge=0, description="Seconds before the first retry of a message; doubles, max 1 h.")
+    client_reminder_days: int = Field(3, ge=1, le=365, description="Days after an approval request (and between reminders) before a reminder.")
+    client_reminder_max: int = Field(3, ge=0, le=50, description="Most reminders one approval request gets.")
+    stage_reminder_days: int = Field(5, ge=1, le=365, description="A stage open longer than this goes into its assignee's daily digest.")
+    escalation_days: int = Field(5, ge=0, le=365, description="Escalate to the relatiebeheerder this many days before the effective deadline.")
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> "Settings":
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ValueError("SBRFLOW_SMTP_SSL and SBRFLOW_SMTP_STARTTLS exclude each other; set one")
+        return self
 
     # Client approval and the web application (issue 11).
     public_url: str = Field(
@@ -107,7 +135,10 @@ def _one_line(exc: ValidationError) -> str:
     """Name the environment variable and say what is wrong, on one line."""
     parts = []
     for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "?"
+        if not err["loc"]:  # a rule over several settings: its message names them
+            parts.append(err["msg"])
+            continue
+        field = str(err["loc"][0])
         value = err.get("input")
         parts.append(f"{ENV_PREFIX}{field.upper()}={value!r}: {err['msg']}")
     return "invalid setting " + "; ".join(parts)

@@ -23,6 +23,8 @@ from sbrflow.tasks.demo import (
 
 # The demo plans as of a fixed day, so its output (and the periods later demo steps use) is stable.
 DEMO_RUN_DATE = date(2026, 11, 23)
+# Reminders run two days later: the October returns are due Monday 30 November, within the escalation window.
+DEMO_REMINDER_DATE = date(2026, 11, 25)
 
 
 @flow(name="demo-office")
@@ -44,8 +46,9 @@ def demo_office() -> dict[str, dict[str, int]]:
     routing = walk_demo_cases()  # one case through every stage to the client, one left in a stage
     # One VAT case waits for its client (link printed), one approved through the page's code path.
     approvals = demo_approvals(keep_in_stage=routing.get("left_in_stage_case"))
+    messages = send_demo_messages()  # the approval mails, reminders and escalations, to an in-process SMTP server
     return {"loaded": loaded, "summary": summary, "planning": planned["totals"], "intake": intake,
-            "matching": matching, "routing": routing, "approvals": approvals}
+            "matching": matching, "routing": routing, "approvals": approvals, "messages": messages}
 
 
 def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:
@@ -61,3 +64,25 @@ def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:
     matching = {"matched": matched["matched"], "corrections": matched["corrections"],
                 **{f"unmatched_{code}": n for code, n in matched["unmatched"].items()}}
     return {key: polled[key] for key in ("new", "duplicate", "rejected")}, matching
+
+
+def send_demo_messages() -> dict[str, int]:
+    """Run send-reminders for the demo's reminder date and deliver the outbox to an SMTP server started
+    in this process on a free loopback port (nothing leaves the machine); the mails are in an artifact."""
+    from sbrflow.flows.messages import send_reminders
+    from sbrflow.integrations.mail.server import LocalSmtpServer
+    from sbrflow.tasks.sending import send_queued_messages
+
+    reminders = send_reminders(run_date=DEMO_REMINDER_DATE, send=False)
+    with LocalSmtpServer() as server:
+        sent = send_queued_messages(smtp_host=server.host, smtp_port=server.port)
+        received = [(mail.rcpt_tos[0], mail.subject) for mail in server.received]
+    if received:
+        create_markdown_artifact(
+            key="demo-messages",
+            markdown="\n".join(["| to | subject |", "|---|---|"] + [f"| {to} | {subject} |" for to, subject in received]),
+            description="What the demo's in-process SMTP server received",
+        )
+    return {"client_reminders": reminders["client_reminders"], "escalations": reminders["escalations"],
+            "digests": reminders["digests"], "queued": reminders["queued"], "sent": sent["sent"],
+            "received_by_smtp_server": len(received)}

@@ -13,6 +13,7 @@ from sbrflow.models.crm import (
     TeamMember,
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
+from sbrflow.models.messages import Message
 from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
@@ -32,6 +33,7 @@ __all__ = [
     "CaseStage",
     "Client",
     "DocumentStatus",
+    "Message",
     "ClientContact",
     "Person",
     "RoleAssignment",

@@ -49,6 +49,7 @@ from sbrflow.tasks.approval_lookup import (  # noqa: F401  (ApprovalPage, approv
     judge_link,
     lookup_request,
 )
+from sbrflow.tasks.messages import queue_approval_message
 
 log = logging.getLogger(__name__)
 NO_RECIPIENT = "no_recipient"
@@ -160,6 +161,8 @@ def _make_request(session: Session, case: Case, now: datetime, via: str,
     )
     session.add(request)
     session.flush()
+    # The client's mail goes into the outbox in this same transaction (messages, issue 13).
+    queue_approval_message(session, request, url if presentation is not Presentation.INFORMATION else None)
     if presentation is Presentation.INFORMATION:
         # Nothing to decide: the message informs the client, and the case moves on at once.
         _record(request, Decision.INFORMED, now=now, via=via)

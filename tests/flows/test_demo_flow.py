@@ -17,6 +17,11 @@ def test_the_demo_office_loads_once_however_often_it_runs(prefect_harness, db):
     second = demo_office()
     assert first["summary"] == second["summary"]
     assert first["summary"]["clients"] == 6
+    # Messages: the approval mail of the case waiting for its client and the escalations of the cases due
+    # 30 November reach the demo's own SMTP server, once; the mail of the case approved meanwhile is cancelled.
+    assert first["messages"]["escalations"] == 3
+    assert first["messages"]["sent"] == first["messages"]["received_by_smtp_server"] == 4
+    assert second["messages"]["queued"] == second["messages"]["sent"] == 0
     with unit_of_work() as session:
         dga = session.scalars(sa.select(Person).where(Person.contact_number == "C001")).one()
         assert len(dga.client_links) == 3
