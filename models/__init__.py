@@ -12,6 +12,7 @@ from sbrflow.models.crm import (
     TeamMember,
 )
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
+from sbrflow.models.submission import DeliveryState, Submission
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "Person",
     "RoleAssignment",
     "SourceKind",
+    "DeliveryState",
+    "Submission",
     "SourcePackage",
     "Subscription",
     "TaxReturnDocument",
