@@ -27,3 +27,11 @@ class WorkflowTemplateError(SbrflowError):
 
 class PlanningError(SbrflowError, ValueError):
     """A planning request naming a client, team member, product or period that does not exist or does not fit."""
+
+
+class SubmissionError(SbrflowError):
+    """A submission command that cannot be done as asked (wrong state, unknown member); the message says why."""
+
+
+class NotFound(SbrflowError, LookupError):
+    """The case (or other thing) named does not exist; the CLI exits 2."""

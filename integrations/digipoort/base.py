@@ -65,7 +65,16 @@ class StatusReport:
 
 
 class DigipoortUnavailable(Exception):
-    """Digipoort did not answer usefully now (timeout, 5xx, a transient fault): try again later."""
+    """Digipoort did not answer usefully now (timeout, 5xx, a transient fault): try again later.
+
+    `not_received`: certain that Digipoort did not take the message (503, refused connection, a
+    transient fault code) — sending it again cannot deliver it twice. False after a read timeout or
+    a connection lost mid-call: it may have arrived.
+    """
+
+    def __init__(self, message: str, *, not_received: bool) -> None:
+        super().__init__(message)
+        self.not_received = not_received
 
 
 class Digipoort(Protocol):

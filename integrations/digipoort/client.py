@@ -62,13 +62,20 @@ class WusClient:
         try:
             response = self._http.post(url, data=body, timeout=self._timeout, verify=self._verify, headers={
                 "Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'})
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise DigipoortUnavailable(f"{url}: {type(exc).__name__}") from None
-        if response.status_code >= 500 and b"Fault" not in response.content[:4096] or response.status_code in (429, 503):
-            raise DigipoortUnavailable(f"{url}: HTTP {response.status_code}")
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
+            # Never connected, or the TLS handshake failed: the request was not sent.
+            raise DigipoortUnavailable(f"{url}: {type(exc).__name__}", not_received=True) from None
+        except requests.ConnectionError as exc:
+            refused = "NewConnectionError" in repr(exc) or "Connection refused" in str(exc)
+            raise DigipoortUnavailable(f"{url}: {type(exc).__name__}", not_received=refused) from None
+        except requests.Timeout as exc:  # read timeout: sent, no answer in time
+            raise DigipoortUnavailable(f"{url}: no answer within {self._timeout[1]} s ({type(exc).__name__})",
+                                       not_received=False) from None
+        if response.status_code in (429, 502, 503, 504):
+            raise DigipoortUnavailable(f"{url}: HTTP {response.status_code}", not_received=True)
         if response.status_code not in (200, 500):
-            raise DigipoortUnavailable(f"{url}: HTTP {response.status_code}")
+            raise DigipoortUnavailable(f"{url}: HTTP {response.status_code}", not_received=False)
         answer = messages.read(response.content)
         if isinstance(answer, Fault) and answer.transient:
-            raise DigipoortUnavailable(f"{url}: {answer.code} {answer.description}")
+            raise DigipoortUnavailable(f"{url}: {answer.code} {answer.description}", not_received=True)
         return answer
