@@ -41,6 +41,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every time stored here is UTC.
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 def audit(case_id: int, action: str, details: dict, *, actor: str = ACTOR, at: datetime | None = None) -> dict:
     """One audit_event row (as a dict for bulk_insert) about a case."""
     return {"occurred_at": at or utcnow(), "actor": actor, "action": action, "subject_type": "tax_case",
@@ -219,6 +224,7 @@ def follow_batch(submission_ids: Sequence[int], client: Digipoort, now: datetime
     answers = []
     for sid, case_id, kenmerk, last_at, retrying_since in rows:
         counts["asked"] += 1
+        retrying_since = _aware(retrying_since)
         try:
             answers.append((sid, case_id, kenmerk, retrying_since, client.statuses(kenmerk, last_at)))
         except DigipoortUnavailable:

@@ -104,7 +104,7 @@ class DigipoortSimulator:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(pki.ca_cert))
         context.load_cert_chain(str(pki.server_cert), str(pki.server_key))
         context.verify_mode = ssl.CERT_REQUIRED  # mutual TLS: no client certificate, no connection
-        self._server = ThreadingHTTPServer((host, port), _handler(self))
+        self._server = _QuietServer((host, port), _handler(self))
         self._server.daemon_threads = True
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True,
                                                   do_handshake_on_connect=False)
@@ -181,6 +181,17 @@ class DigipoortSimulator:
                                    description=codes.status(code).dutch,
                                    error_code=error[0] if error else None, error_description=error[1] if error else None))
         return kenmerk, stored.fiscal_id, statuses
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A refused TLS handshake (no or a foreign client certificate) is the point, not an error.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            super().handle_error(request, client_address)
 
 
 def _child(parent, name: str):
