@@ -16,6 +16,7 @@ from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
+from sbrflow.cli.submissions import digipoort_app, register_case_commands, register_simulator, submissions_app
 
 # Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
@@ -34,6 +35,13 @@ app.add_typer(returns_app, name="returns")
 register_matching_commands(returns_app)  # returns match | unmatched | assign
 app.add_typer(sources_app, name="sources")
 app.add_typer(simulate_app, name="simulate")
+register_simulator(simulate_app)  # simulate digipoort
+app.add_typer(submissions_app, name="submissions")
+app.add_typer(digipoort_app, name="digipoort")
+# `case` group: submission adds `case close`; routing registers its case commands on the same app.
+case_app = typer.Typer(help="One case: close it (and, with routing, its stages).", no_args_is_help=True)
+register_case_commands(case_app)
+app.add_typer(case_app, name="case")
 
 
 @app.command("demo")

@@ -24,6 +24,7 @@ from sbrflow.config.workflows import load_templates
 from sbrflow.domain import submission as rules
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.enums import Product
+from sbrflow.domain.errors import NotFound, SubmissionError
 from sbrflow.integrations.digipoort.base import Delivery, Digipoort, DigipoortUnavailable, Envelope, Fault
 from sbrflow.models import AuditEvent, Case, CaseDocument, Client, RoleAssignment, TaxReturnDocument
 from sbrflow.models.bulk import bulk_insert
@@ -69,7 +70,7 @@ def _holder(product: Product, role) -> tuple[sa.ColumnElement, list]:
     return sa.func.coalesce(own.team_member_id, general.team_member_id), joins
 
 
-def claim(session: Session, limit: int, now: datetime) -> list[int]:
+def claim(session: Session, limit: int, now: datetime, case_id: int | None = None) -> list[int]:
     """Move up to `limit` approved cases to `submitting` with a delivery row each; their submission ids."""
     claimed: list[int] = []
     for product, role in submitting_products().items():
@@ -83,6 +84,8 @@ def claim(session: Session, limit: int, now: datetime) -> list[int]:
                  .join(TaxReturnDocument, TaxReturnDocument.id == CaseDocument.document_id))
         for alias, on in joins:
             query = query.outerjoin(alias, on)
+        if case_id is not None:
+            query = query.where(Case.id == case_id)
         query = (query.where(Case.state == CaseState.APPROVED, Case.product == product)
                  .order_by(Case.id).limit(limit - len(claimed)).with_for_update(of=Case, skip_locked=True))
         rows = {r[0]: r for r in session.execute(query)}
@@ -112,10 +115,20 @@ def claim(session: Session, limit: int, now: datetime) -> list[int]:
     return claimed
 
 
-def claim_batch(limit: int | None = None, now: datetime | None = None) -> list[int]:
-    """Claim one batch (its own transaction, committed before anything is sent)."""
+def claim_batch(limit: int | None = None, now: datetime | None = None, case_id: int | None = None) -> list[int]:
+    """Claim one batch (its own transaction, committed before anything is sent); or only `case_id`."""
     with unit_of_work() as session:
-        return claim(session, limit or get_settings().submission_batch_size, now or utcnow())
+        if case_id is not None:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound(f"no case with id {case_id}")
+            if case.state != CaseState.APPROVED:
+                raise SubmissionError(f"case {case_id} is {case.state.value}; only an approved case is submitted")
+        claimed = claim(session, limit or get_settings().submission_batch_size, now or utcnow(), case_id)
+        if case_id is not None and not claimed:
+            raise SubmissionError(f"case {case_id} cannot be submitted: its template does not submit, or it has "
+                                  "no current document")
+        return claimed
 
 
 def resendable(limit: int | None = None) -> list[int]:
