@@ -56,6 +56,10 @@ def demo() -> None:
     for section, counts in result.items():
         typer.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     _echo_demo_returns()
+    if result.get("submission", {}).get("case"):
+        from sbrflow.tasks.demo_submission import demo_case_line
+
+        typer.echo(f"  submitted return: {demo_case_line(result['submission']['case'])}")
 
 
 def _echo_demo_returns() -> None:
