@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, undefer
 
 from sbrflow.config.settings import get_settings
 from sbrflow.config.workflows import load_templates
@@ -153,10 +153,10 @@ def send_batch(submission_ids: Sequence[int], client: Digipoort, clock: Callable
                    # Not tried yet in this batch, or certainly not received; never a `no_answer` one.
                    sa.or_(Submission.error_code.is_(None), Submission.error_code == UNAVAILABLE))
             .order_by(Submission.id)).all()
+    documents = _documents([r.document_id for r in rows if r.document_id is not None])
     for sid, case_id, reference, berichtsoort, fiscal_id, claimed_sha, current_doc_id in rows:
-        with unit_of_work() as session:
-            document = session.get(TaxReturnDocument, current_doc_id) if current_doc_id else None
-            data = read_document_bytes(document) if document else b""
+        document = documents.get(current_doc_id)
+        data = read_document_bytes(document) if document else b""
         # The bytes sent are the bytes approved: hash them right before sending.
         stored = hashlib.sha256(data).hexdigest()
         refusal = ("the case has no current document" if document is None
@@ -174,6 +174,16 @@ def send_batch(submission_ids: Sequence[int], client: Digipoort, clock: Callable
         outcome = _store(sid, case_id, answer, None, clock())
         counts[outcome] += 1
     return counts
+
+
+def _documents(ids: list[int]) -> dict[int, TaxReturnDocument]:
+    """The batch's current documents with their bytes, in one query."""
+    if not ids:
+        return {}
+    with unit_of_work() as session:
+        docs = session.scalars(sa.select(TaxReturnDocument).options(undefer(TaxReturnDocument.content))
+                               .where(TaxReturnDocument.id.in_(ids))).all()
+        return {d.id: d for d in docs}
 
 
 def _store(sid: int, case_id: int, answer, refusal: str | None, now: datetime) -> str:
