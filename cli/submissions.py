@@ -22,12 +22,13 @@ def _not_found(exc: Exception) -> None:
 @submissions_app.command("list")
 def list_(
     state: str = typer.Option(None, "--state", help="in_doubt, submitting, submitted, submission_failed or closed."),
+    member: str = typer.Option(None, "--member", help="Only those sent on behalf of this team member (code)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
     """The latest delivery of each case: case, client, kenmerk, last status code and text, at."""
     from sbrflow.tasks.submission_admin import list_submissions
 
-    rows = list_submissions(state)
+    rows = list_submissions(state, member=member)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return

@@ -26,8 +26,11 @@ def _in_doubt() -> sa.ColumnElement:
                    sa.or_(Submission.error_code.is_(None), Submission.error_code == NO_ANSWER))
 
 
-def list_submissions(state: str | None = None, limit: int = 1000) -> list[dict]:
-    """The latest delivery per case: case, client, kenmerk, last status code and text, at (newest first)."""
+def list_submissions(state: str | None = None, limit: int = 1000, member: str | None = None) -> list[dict]:
+    """The latest delivery per case: case, client, kenmerk, last status code and text, at (newest first).
+
+    `member`: only deliveries made on behalf of this team member (their work list of failures).
+    """
     if state is not None and state not in LIST_STATES:
         raise SubmissionError(f"--state {state!r} is not one of {', '.join(LIST_STATES)}")
     latest = (sa.select(sa.func.max(Submission.id)).group_by(Submission.case_id)).scalar_subquery()
@@ -36,6 +39,8 @@ def list_submissions(state: str | None = None, limit: int = 1000) -> list[dict]:
              .join(Case, Case.id == Submission.case_id).join(Client, Client.id == Case.client_id)
              .outerjoin(TeamMember, TeamMember.id == Submission.on_behalf_of_id)
              .where(Submission.id.in_(latest)).order_by(Submission.id.desc()).limit(limit))
+    if member is not None:
+        query = query.where(TeamMember.code == member)
     if state == IN_DOUBT:
         query = query.where(_in_doubt())
     elif state is not None:

@@ -64,6 +64,9 @@ def test_an_immediate_delivery_fault_fails_the_case_with_code_and_meaning(db, cl
     assert case_state(case_id) == "submission_failed"
     row = list_submissions("submission_failed")[0]
     assert row["error_code"] == "ALS103" and "Identiteit belanghebbende" in row["meaning"]
+    # In the work list of the team member it was sent on behalf of, and nobody else's.
+    assert [r["case_id"] for r in list_submissions("submission_failed", member="JDV")] == [case_id]
+    assert list_submissions("submission_failed", member="XX") == []
 
 
 @pytest.mark.parametrize(("fiscal_id", "code"), [("001000044B91", "311"), ("001000044B92", "410")])
