@@ -63,6 +63,7 @@ def submit_returns(case_id: int | None = None, follow: bool = True) -> dict:
     kenmerk is listed (`sbrflow submissions list --state in_doubt`) and never sent again by itself.
     Then follows the deliveries (follow-submissions) unless `follow` is false. `case_id`: only that case.
     """
+    client_from_settings().close()  # a missing certificate stops the run before anything is claimed
     total: dict = {"claimed": 0}
     retry = send_batch.with_options(**_retries())
     resend = tasks.resendable() if case_id is None else []

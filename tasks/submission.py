@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, undefer
@@ -25,6 +25,7 @@ from sbrflow.domain import submission as rules
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.enums import Product
 from sbrflow.domain.errors import NotFound, SubmissionError
+from sbrflow.integrations.digipoort.messages import UnreadableMessage
 from sbrflow.integrations.digipoort.base import Delivery, Digipoort, DigipoortUnavailable, Envelope, Fault
 from sbrflow.models import AuditEvent, Case, CaseDocument, Client, RoleAssignment, TaxReturnDocument
 from sbrflow.models.bulk import bulk_insert
@@ -171,6 +172,8 @@ def send_batch(submission_ids: Sequence[int], client: Digipoort, clock: Callable
             answer = client.submit(data, envelope)
         except DigipoortUnavailable as exc:
             answer = exc
+        except UnreadableMessage as exc:  # an answer we cannot read: it may have been received
+            answer = DigipoortUnavailable(f"unreadable answer: {exc}", not_received=False)
         outcome = _store(sid, case_id, answer, None, clock())
         counts[outcome] += 1
     return counts
@@ -250,7 +253,7 @@ def follow_batch(submission_ids: Sequence[int], client: Digipoort, now: datetime
         retrying_since = _aware(retrying_since)
         try:
             answers.append((sid, case_id, kenmerk, retrying_since, client.statuses(kenmerk, last_at)))
-        except DigipoortUnavailable:
+        except (DigipoortUnavailable, UnreadableMessage):
             counts["unavailable"] += 1  # asked again next time: asking twice is harmless
     accepted: list[int] = []
     with unit_of_work() as session:
@@ -322,7 +325,7 @@ def plan_next(session: Session, cases: Sequence, now: datetime) -> int:
 
     groups: dict[tuple, list[str]] = {}
     for c in cases:
-        following = period_for(c.frequency, c.period_end + _ONE_DAY, c.quarter_start_month)
+        following = period_for(c.frequency, c.period_end + timedelta(days=1), c.quarter_start_month)
         groups.setdefault((Product(c.product), following), []).append(c.client_number)
     created = 0
     for (product, period), numbers in groups.items():
@@ -330,8 +333,3 @@ def plan_next(session: Session, cases: Sequence, now: datetime) -> int:
                                      client_numbers=tuple(sorted(set(numbers)))))
         created += result["totals"]["created"]
     return created
-
-
-from datetime import timedelta as _timedelta  # noqa: E402
-
-_ONE_DAY = _timedelta(days=1)

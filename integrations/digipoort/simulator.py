@@ -35,6 +35,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from lxml import etree
 
 from sbrflow.domain import digipoort as codes
 from sbrflow.integrations.digipoort import messages, wss
@@ -234,7 +236,7 @@ def _handler(sim: DigipoortSimulator) -> type[BaseHTTPRequestHandler]:
                 return self._fault(service, Fault("ALS109", f"{codes.fault('ALS109').dutch} ({type(exc).__name__})"),
                                    message_id, "")
             peer = self.connection.getpeercert(binary_form=True)
-            if peer is None or signer.public_bytes(_DER) != peer:
+            if peer is None or signer.public_bytes(Encoding.DER) != peer:
                 with sim._lock:
                     sim.rejected_signatures += 1
                 return self._fault(service, Fault("ALS108", codes.fault("ALS108").dutch), message_id, "")
@@ -272,11 +274,4 @@ def _handler(sim: DigipoortSimulator) -> type[BaseHTTPRequestHandler]:
 
 
 def _serialise(xml) -> bytes:
-    from lxml import etree
-
     return etree.tostring(xml, xml_declaration=True, encoding="UTF-8")
-
-
-from cryptography.hazmat.primitives.serialization import Encoding as _Encoding  # noqa: E402
-
-_DER = _Encoding.DER

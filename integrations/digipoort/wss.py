@@ -13,9 +13,10 @@ import uuid
 from datetime import datetime, timedelta
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding, load_pem_private_key
 from lxml import etree
-from signxml import XMLSigner, XMLVerifier
+from signxml import SignatureConstructionMethod, XMLSigner, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration
@@ -71,7 +72,7 @@ def sign(envelope: etree._Element, *, credentials: Credentials, now: datetime) -
     reference = etree.SubElement(etree.SubElement(key_info, f"{{{WSSE}}}SecurityTokenReference"), f"{{{WSSE}}}Reference")
     reference.set("URI", f"#{token_id}")
     reference.set("ValueType", X509_TOKEN)
-    signer = XMLSigner(method=_DETACHED, signature_algorithm=SignatureMethod.RSA_SHA256,
+    signer = XMLSigner(method=SignatureConstructionMethod.detached, signature_algorithm=SignatureMethod.RSA_SHA256,
                        digest_algorithm=DigestAlgorithm.SHA256,
                        c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
     signature = signer.sign(envelope, key=credentials.key, reference_uri=[f"#{body_id}", f"#{ts_id}"], key_info=key_info)
@@ -103,7 +104,7 @@ def verify(data: bytes, *, trusted: x509.Certificate | None = None) -> x509.Cert
     if trusted is not None:
         try:
             cert.verify_directly_issued_by(trusted)
-        except (ValueError, TypeError, Exception) as exc:  # InvalidSignature of cryptography, or a wrong issuer
+        except (ValueError, TypeError, CryptoInvalidSignature) as exc:  # another issuer, or not its signature
             raise SignatureError(f"the signing certificate is not issued by the trusted CA ({type(exc).__name__})") from None
     try:
         results = XMLVerifier().verify(
@@ -116,8 +117,3 @@ def verify(data: bytes, *, trusted: x509.Certificate | None = None) -> x509.Cert
     if signed != wanted or None in wanted:
         raise SignatureError("the signature must cover exactly the SOAP Body and the Timestamp")
     return cert
-
-
-from signxml import SignatureConstructionMethod as _Method  # noqa: E402  (kept next to its one use)
-
-_DETACHED = _Method.detached

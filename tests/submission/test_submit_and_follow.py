@@ -163,3 +163,24 @@ def test_resubmit_after_a_fix_sends_a_new_delivery_and_close_by_hand_needs_submi
         doc.fiscal_id = "001000044B37"
     assert resubmit(case_id, by="JDV")["state"] == "approved"
     assert _submit(client)["delivered"] == 1 and _delivery(case_id).attempt == 2
+
+
+def test_an_unreadable_answer_leaves_only_that_delivery_in_doubt_and_the_batch_goes_on(db, client, monkeypatch):
+    from sbrflow.integrations.digipoort.messages import UnreadableMessage
+
+    first, second = make_cases("001000044B37", "001000044B01")
+    real = client.submit
+    calls = []
+
+    def garbled_once(data, envelope):
+        calls.append(envelope.aanleverkenmerk)
+        if len(calls) == 1:
+            real(data, envelope)
+            raise UnreadableMessage("garbled")
+        return real(data, envelope)
+
+    monkeypatch.setattr(client, "submit", garbled_once)
+    counts = _submit(client)
+    assert counts["no_answer"] == 1 and counts["delivered"] == 1
+    assert [r["case_id"] for r in list_submissions("in_doubt")] == [first]
+    assert _delivery(second).kenmerk
