@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from datetime import date
 from enum import Enum
@@ -41,6 +42,8 @@ def _csv_cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, Enum):
         value = value.value
+    elif isinstance(value, (dict, list)):  # JSON columns (e.g. audit_event.details)
+        value = json.dumps(value)
     elif isinstance(value, date):
         value = value.isoformat()
     return '"' + str(value).replace('"', '""') + '"'

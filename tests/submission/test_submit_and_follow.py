@@ -184,3 +184,16 @@ def test_an_unreadable_answer_leaves_only_that_delivery_in_doubt_and_the_batch_g
     assert counts["no_answer"] == 1 and counts["delivered"] == 1
     assert [r["case_id"] for r in list_submissions("in_doubt")] == [first]
     assert _delivery(second).kenmerk
+
+
+def test_bulk_audit_events_keep_their_json_details_on_the_copy_path(db):
+    from sbrflow.models.bulk import COPY_FROM, bulk_insert
+
+    [case_id] = make_cases("001000044B37")
+    rows = [tasks.audit(case_id, "digipoort_status", {"code": "105", "text": "it's \"quoted\""})
+            for _ in range(COPY_FROM)]
+    with unit_of_work() as session:
+        bulk_insert(session, AuditEvent, rows)
+    with unit_of_work() as session:
+        details = session.scalars(sa.select(AuditEvent.details).where(AuditEvent.action == "digipoort_status")).all()
+    assert len(details) == COPY_FROM and details[0] == {"code": "105", "text": "it's \"quoted\""}
