@@ -20,6 +20,7 @@ from sbrflow.cli.routing import case_app, route, work_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
 from sbrflow.cli.team import team_app
+from sbrflow.cli.submissions import digipoort_app, register_case_commands, register_simulator, submissions_app
 
 # Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
@@ -46,6 +47,10 @@ app.add_typer(reminders_app)  # reminders
 app.add_typer(work_app, name="work")  # work list
 app.add_typer(case_app, name="case")  # case show | tick | untick | complete | reassign | send-back
 app.command("route")(route)
+register_simulator(simulate_app)  # simulate digipoort
+app.add_typer(submissions_app, name="submissions")
+app.add_typer(digipoort_app, name="digipoort")
+register_case_commands(case_app)  # case close
 
 
 @app.command("demo")
@@ -66,6 +71,10 @@ def demo() -> None:
         typer.echo(f"  approval link (case {approvals['waiting_case']} waits for its client): {approvals['link']}")
         typer.echo(f"  approved through the page's code path: case {approvals['approved_case']}")
     echo_demo_messages()
+    if result.get("submission", {}).get("case"):
+        from sbrflow.tasks.demo_submission import demo_case_line
+
+        typer.echo(f"  submitted return: {demo_case_line(result['submission']['case'])}")
 
 
 def _echo_demo_returns() -> None:

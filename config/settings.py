@@ -112,6 +112,22 @@ class Settings(BaseSettings):
     )
     team_lockout_minutes: int = Field(15, ge=1, le=24 * 60, description="Minutes a locked team account stays locked.")
 
+    # Submission (issue 12): Digipoort WUS 2.0 with the office's PKIoverheid services certificate.
+    digipoort_aanlever_url: str = Field(
+        "https://127.0.0.1:8443/wus/2.0/aanleverservice/1.2", description="AanleverService endpoint."
+    )
+    digipoort_status_url: str = Field(
+        "https://127.0.0.1:8443/wus/2.0/statusinformatieservice/1.2", description="StatusinformatieService endpoint."
+    )
+    digipoort_cert_file: Path | None = Field(None, description="The office's certificate (PEM): TLS client and signature.")
+    digipoort_key_file: Path | None = Field(None, description="Its private key (PEM, unencrypted; keep it 0600).")
+    digipoort_ca_file: Path | None = Field(None, description="CA bundle to trust Digipoort's server certificate with.")
+    digipoort_connect_timeout: float = Field(5.0, gt=0, description="Seconds to connect to Digipoort.")
+    digipoort_read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for Digipoort's answer.")
+    submission_batch_size: int = Field(200, ge=1, le=5000, description="Cases claimed and sent per batch task.")
+    submission_retries: int = Field(3, ge=0, le=10, description="Prefect retries of a batch on transient trouble.")
+    submission_retry_delay: float = Field(10.0, ge=0, description="Seconds before such a retry.")
+
     @field_validator("database_url")
     @classmethod
     def _valid_database_url(cls, value: str) -> str:

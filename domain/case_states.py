@@ -8,8 +8,10 @@ The life of a case:
     waiting_for_return ──(matching: return tied to the case)──▶ return_received
     return_received ──(routing: first stage assigned)──▶ in_progress (current_stage set)
     in_progress ──(last stage done)──▶ with_client ──(approved / signed)──▶ approved
-    approved ──(sent to Digipoort)──▶ submitted ──(status 500)──▶ closed
-    submitted ──(final Digipoort error)──▶ submission_failed ──(resubmitted)──▶ submitted
+    approved ──(claimed; our delivery reference committed)──▶ submitting ──(kenmerk stored)──▶ submitting
+    submitting ──(status 500)──▶ submitted ──(close_automatically, or `case close`)──▶ closed
+    submitting ──(delivery fault / final Digipoort error / 420 past 72 h)──▶ submission_failed
+    submission_failed ──(`submissions resubmit`)──▶ approved
     any open state ──(not needed after all)──▶ cancelled
 
 Planning only ever writes the first three (NOT_STARTED); later issues own the rest.
@@ -30,7 +32,10 @@ class CaseState(StrEnum):
     IN_PROGRESS = "in_progress"  # in one of the template's stages (current_stage)
     WITH_CLIENT = "with_client"  # put to the client for approval, signing or information
     APPROVED = "approved"  # the client approved the exact document; ready to submit
-    SUBMITTED = "submitted"  # sent to Digipoort; its delivery status is followed
+    # Claimed for Digipoort: the delivery row with our reference is committed before the call; the
+    # kenmerk after it. Without a kenmerk it is never sent again automatically (a person checks).
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"  # Digipoort reported 500: the tax authority processed it
     SUBMISSION_FAILED = "submission_failed"  # Digipoort reported a final error; a person must act
     CLOSED = "closed"  # done
     CANCELLED = "cancelled"  # not needed after all (e.g. the subscription ended)
@@ -42,7 +47,9 @@ NOT_STARTED: frozenset[CaseState] = frozenset(
     {CaseState.PLANNED, CaseState.BLOCKED, CaseState.WAITING_FOR_RETURN}
 )
 # A return for a case in one of these states comes too late (matching's `case_closed`).
-FINISHED: frozenset[CaseState] = frozenset({CaseState.SUBMITTED, CaseState.CLOSED, CaseState.CANCELLED})
+FINISHED: frozenset[CaseState] = frozenset(
+    {CaseState.SUBMITTING, CaseState.SUBMITTED, CaseState.CLOSED, CaseState.CANCELLED}
+)
 
 
 class StageState(StrEnum):

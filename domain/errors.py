@@ -29,5 +29,9 @@ class PlanningError(SbrflowError, ValueError):
     """A planning request naming a client, team member, product or period that does not exist or does not fit."""
 
 
+class SubmissionError(SbrflowError):
+    """A submission command that cannot be done as asked (wrong state, unknown member); the message says why."""
+
+
 class NotFound(SbrflowError, LookupError):
     """A case, team member, checkpoint, … that does not exist; the message names it (the CLI exits 2)."""

@@ -48,7 +48,8 @@ def demo_office() -> dict[str, dict[str, int]]:
     approvals = demo_approvals(keep_in_stage=routing.get("left_in_stage_case"))
     messages = send_demo_messages()  # the approval mails, reminders and escalations, to an in-process SMTP server
     return {"loaded": loaded, "summary": summary, "planning": planned["totals"], "intake": intake,
-            "matching": matching, "routing": routing, "approvals": approvals, "messages": messages}
+            "matching": matching, "routing": routing, "approvals": approvals, "messages": messages,
+            "submission": submit_demo_case()}
 
 
 def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:
@@ -86,3 +87,36 @@ def send_demo_messages() -> dict[str, int]:
     return {"client_reminders": reminders["client_reminders"], "escalations": reminders["escalations"],
             "digests": reminders["digests"], "queued": reminders["queued"], "sent": sent["sent"],
             "received_by_smtp_server": len(received)}
+
+
+def submit_demo_case() -> dict[str, int]:
+    """Approve one matched VAT return, submit it to the Digipoort simulator (mutual TLS, signed) and follow it."""
+    import os
+    from pathlib import Path
+
+    from sbrflow.config.settings import get_settings
+    from sbrflow.flows.submission import follow_submissions, submit_returns
+    from sbrflow.integrations.digipoort.simulator import DigipoortSimulator
+    from sbrflow.integrations.digipoort.testpki import make_test_pki
+    from sbrflow.tasks.demo_submission import approve_demo_case
+
+    case_id = approve_demo_case()
+    if case_id is None:
+        return {"approved": 0}
+    pki = make_test_pki(Path(get_settings().var_dir) / "digipoort-pki")
+    with DigipoortSimulator(pki) as simulator:  # in-process on a free loopback port
+        names = {"AANLEVER_URL": simulator.aanlever_url, "STATUS_URL": simulator.status_url,
+                 "CERT_FILE": pki.client_cert, "KEY_FILE": pki.client_key, "CA_FILE": pki.ca_cert}
+        saved = {n: os.environ.get(f"SBRFLOW_DIGIPOORT_{n}") for n in names}
+        os.environ.update({f"SBRFLOW_DIGIPOORT_{n}": str(v) for n, v in names.items()})
+        get_settings.cache_clear()
+        try:
+            submitted = submit_returns()  # claims, sends, and asks the first statuses
+            followed = follow_submissions()  # the rest of the chain, up to 500
+        finally:
+            for n, value in saved.items():
+                os.environ.pop(f"SBRFLOW_DIGIPOORT_{n}", None) if value is None else os.environ.__setitem__(
+                    f"SBRFLOW_DIGIPOORT_{n}", value)
+            get_settings.cache_clear()
+    return {"case": case_id, "delivered": submitted.get("delivered", 0),
+            "closed": submitted.get("follow", {}).get("closed", 0) + followed.get("closed", 0)}

@@ -14,10 +14,12 @@ from prefect.schedules import Cron, Interval
 from sbrflow.flows.intake import poll_returns
 from sbrflow.flows.matching import match_returns
 from sbrflow.flows.planning import bulk_start, plan_periods, rerun_client
+from sbrflow.flows.submission import follow_submissions, submit_returns
 
 PLAN_PERIODS_CRON = "0 6 * * *"  # daily, before the office starts; a day's delay costs nothing
 TIMEZONE = "Europe/Amsterdam"
 POLL_RETURNS_MINUTES = 10  # a source's cursor makes each poll cheap; returns show up within minutes
+FOLLOW_SUBMISSIONS_MINUTES = 5  # Digipoort's statuses come within minutes; 420s are retried for 72 hours
 
 
 def deployments() -> list:
@@ -42,6 +44,14 @@ def deployments() -> list:
         match_returns.to_deployment(
             name="match-returns", tags=["matching", "operator"],
             description="On demand: match every received return not matched yet (also runs after each poll).",
+        ),
+        submit_returns.to_deployment(
+            name="submit-returns", tags=["submission"],
+            description="On demand: submit every approved return to Digipoort once, then follow the deliveries.",
+        ),
+        follow_submissions.to_deployment(
+            name="follow-submissions", schedule=Interval(timedelta(minutes=FOLLOW_SUBMISSIONS_MINUTES)),
+            tags=["submission"], description="Every 5 minutes: new Digipoort statuses of every open delivery.",
         ),
     ]
 

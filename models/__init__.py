@@ -15,6 +15,7 @@ from sbrflow.models.crm import (
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
 from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
+from sbrflow.models.submission import DeliveryState, Submission
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
@@ -38,6 +39,8 @@ __all__ = [
     "Person",
     "RoleAssignment",
     "SourceKind",
+    "DeliveryState",
+    "Submission",
     "SourcePackage",
     "Subscription",
     "TaxReturnDocument",

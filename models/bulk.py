@@ -42,6 +42,8 @@ def _csv_cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, Enum):
         value = value.value
+    elif isinstance(value, (dict, list)):  # JSON columns (e.g. audit_event.details)
+        value = json.dumps(value)
     elif isinstance(value, date):
         value = value.isoformat()
     elif isinstance(value, (dict, list)):  # a JSON column
