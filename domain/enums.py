@@ -17,15 +17,26 @@ class ClientKind(StrEnum):
 
 
 class ClientStatus(StrEnum):
-    """Klantstatus. Only CLIENT takes part in integrations and planning."""
+    """Klantstatus (AuditCase's list). Only CLIENT takes part in integrations and planning.
+
+    RELATION and OWN_SERVICE_PROVIDER are not clients at all: banks, notaries, the Chamber of
+    Commerce, the office's own suppliers.
+    """
 
     SUSPECT = "suspect"
     PROSPECT = "prospect"
-    ACCEPTANCE_DRAFT = "acceptance_draft"
-    ACCEPTANCE_REVIEW = "acceptance_review"
-    ACCEPTANCE_ADMIN = "acceptance_admin"
+    CLIENT_REQUEST = "client_request"  # klantaanvraag
+    ACCEPTANCE_DRAFT = "acceptance_draft"  # klantacceptatie-concept
+    ACCEPTANCE_REVIEW = "acceptance_review"  # klantacceptatie-ter goedkeuring
+    ACCEPTANCE_ADMIN = "acceptance_admin"  # klantacceptatie-centrale administratie
     CLIENT = "client"
-    FORMER_CLIENT = "former_client"
+    FORMER_CLIENT = "former_client"  # geen klant meer
+    RELATION = "relation"  # relatie
+    OWN_SERVICE_PROVIDER = "own_service_provider"  # dienstverlener eigen organisatie
+
+
+# Statuses of registrations that are not (and never become) clients.
+NON_CLIENT_STATUSES = frozenset({ClientStatus.RELATION, ClientStatus.OWN_SERVICE_PROVIDER})
 
 
 class Role(StrEnum):

@@ -37,23 +37,37 @@ def word_key(value: object) -> str:
 
 
 _CLIENT_KINDS: dict[ClientKind, tuple[str, ...]] = {
-    ClientKind.COMPANY: ("Bedrijf", "company", "Klant-Bedrijf", "onderneming", "organisatie", "zakelijk"),
-    ClientKind.PERSON: ("Persoon", "person", "Klant-Persoon", "particulier", "natuurlijk persoon", "privé"),
+    ClientKind.COMPANY: ("Bedrijf", "company", "Klant-Bedrijf", "onderneming", "organisatie", "zakelijk",
+                         "Relatie-Bedrijf", "relation company"),
+    ClientKind.PERSON: ("Persoon", "person", "Klant-Persoon", "particulier", "natuurlijk persoon", "privé",
+                        "Relatie-Persoon", "relation person"),
 }
 _CLIENT_STATUSES: dict[ClientStatus, tuple[str, ...]] = {
-    ClientStatus.SUSPECT: ("Suspect",),
-    ClientStatus.PROSPECT: ("Prospect",),
-    ClientStatus.ACCEPTANCE_DRAFT: ("Acceptatie concept", "concept acceptatie", "acceptance draft"),
+    ClientStatus.SUSPECT: ("Suspect", "suspects"),
+    ClientStatus.PROSPECT: ("Prospect", "prospects"),
+    ClientStatus.CLIENT_REQUEST: ("Klantaanvraag", "cliëntaanvraag", "aanvraag", "client request"),
+    ClientStatus.ACCEPTANCE_DRAFT: (
+        "Klantacceptatie-concept", "Acceptatie concept", "concept acceptatie", "acceptance draft",
+        "klantacceptatie concept",
+    ),
     ClientStatus.ACCEPTANCE_REVIEW: (
-        "Acceptatie beoordeling", "acceptatie review", "acceptatie controle", "acceptatie ter beoordeling",
+        "Klantacceptatie-ter goedkeuring", "Acceptatie beoordeling", "acceptatie review", "acceptatie controle",
+        "acceptatie ter beoordeling", "acceptatie ter goedkeuring", "klantacceptatie goedkeuring",
+        "acceptance review",
     ),
     ClientStatus.ACCEPTANCE_ADMIN: (
-        "Acceptatie administratie", "acceptatie admin", "acceptatie administratief", "acceptance administration",
+        "Klantacceptatie-centrale administratie", "Acceptatie administratie", "acceptatie admin",
+        "acceptatie administratief", "acceptance administration", "acceptatie centrale administratie",
     ),
-    ClientStatus.CLIENT: ("Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer"),
+    ClientStatus.CLIENT: ("Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer", "klanten"),
     ClientStatus.FORMER_CLIENT: (
-        "Oud-klant", "Ex-klant", "Former client", "oud-cliënt", "ex-cliënt", "ex-client", "voormalig klant",
-        "voormalige klant", "beëindigd", "vertrokken",
+        "Geen klant meer", "Oud-klant", "Ex-klant", "Former client", "oud-cliënt", "ex-cliënt", "ex-client",
+        "voormalig klant", "voormalige klant", "beëindigd", "vertrokken", "geen cliënt meer",
+    ),
+    ClientStatus.RELATION: ("Relatie", "Relaties", "relation", "relations"),
+    ClientStatus.OWN_SERVICE_PROVIDER: (
+        "Dienstverlener eigen organisatie", "Dienstverleners eigen organisatie", "eigen dienstverlener",
+        "own service provider",
     ),
 }
 _LEGAL_FORMS: dict[LegalForm, tuple[str, ...]] = {
@@ -139,6 +153,12 @@ def _parse(table: Mapping[str, E], words: Mapping[E, tuple[str, ...]], vocabular
     if member is None:
         raise UnknownWord(vocabulary, value, _accepted(words))
     return member
+
+
+def is_relation_type(value: object) -> bool:
+    """True for the registration types Relatie-Bedrijf and Relatie-Persoon (non-clients)."""
+    return word_key("" if value is None else value) in {word_key(w) for w in (
+        "Relatie-Bedrijf", "Relatie-Persoon", "relation company", "relation person")}
 
 
 def parse_client_kind(value: object) -> ClientKind:

@@ -11,10 +11,26 @@ from sbrflow.models.crm import (
     Subscription,
     TeamMember,
 )
+from sbrflow.models.crm_records import (
+    Address,
+    ClientDocument,
+    ClientStatusChange,
+    Location,
+    PersonAlias,
+    RelationLink,
+    Shareholding,
+)
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
+    "Address",
+    "ClientDocument",
+    "ClientStatusChange",
+    "Location",
+    "PersonAlias",
+    "RelationLink",
+    "Shareholding",
     "AuditEvent",
     "CaseDocument",
     "ReturnMatch",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from sbrflow.domain.enums import NON_CLIENT_STATUSES
+from sbrflow.domain.vocabulary import is_relation_type
 from sbrflow.integrations.crm.records import PERSON_FIELDS
 from sbrflow.integrations.crm.validate import ParsedSheet
 
@@ -110,6 +112,18 @@ def check_fiscal_numbers(sheet: ParsedSheet) -> None:
                 )
 
 
+def check_registration_types(sheet: ParsedSheet) -> None:
+    """A Relatie-Bedrijf/-Persoon is not a client: its status must be Relatie or Dienstverlener eigen organisatie."""
+    if "status" not in sheet.headers:
+        return
+    for position, (text, status) in enumerate(zip(sheet.texts["kind"], sheet.values["status"], strict=True)):
+        if status is None or not is_relation_type(text) or status in NON_CLIENT_STATUSES:
+            continue
+        sheet.error(sheet.rows[position], "kind", text,
+                    f"A {text} is a relation, not a client: give it the status Relatie or Dienstverlener eigen "
+                    f"organisatie, or the type Bedrijf or Persoon.")
+
+
 def check_sheet(sheet: ParsedSheet) -> None:
     """Run the checks that need all rows of one sheet."""
     if not sheet.values:  # a required column is missing: there is nothing to compare
@@ -120,3 +134,4 @@ def check_sheet(sheet: ParsedSheet) -> None:
         check_primary_contacts(sheet)
     elif sheet.spec.kind == "clients":
         check_fiscal_numbers(sheet)
+        check_registration_types(sheet)

@@ -73,9 +73,11 @@ CLIENTS = SheetSpec("clients", "Cliënten", "clients", ("klanten", "relaties", "
     Column("name", "Naam", "name", cells.text, ("clientnaam", "klantnaam", "bedrijfsnaam"), required=True,
            help="Name of the company or person.", example="Bakkerij de Vries B.V."),
     Column("kind", "Type", "kind", vocabulary.parse_client_kind, ("soort", "klanttype", "client_kind"),
-           required=True, help="Bedrijf or Persoon.", example="Bedrijf"),
+           required=True, help="Bedrijf or Persoon (Klant-Bedrijf, Klant-Persoon); Relatie-Bedrijf or "
+           "Relatie-Persoon for a relation (status Relatie or Dienstverlener eigen organisatie).", example="Bedrijf"),
     Column("status", "Klantstatus", "status", vocabulary.parse_client_status, ("clientstatus",), required=True,
-           help="Suspect, Prospect, Acceptatie concept/beoordeling/administratie, Klant or Oud-klant. "
+           help="Suspect, Prospect, Klantaanvraag, Klantacceptatie-concept / -ter goedkeuring / -centrale "
+                "administratie, Klant, Geen klant meer, Relatie or Dienstverlener eigen organisatie. "
                 "Only Klant takes part in planning.", example="Klant"),
     Column("legal_form", "Rechtsvorm", "legal_form", vocabulary.parse_legal_form,
            help="BV, NV, VOF, Maatschap, CV, Eenmanszaak, Stichting, Vereniging, Coöperatie, Natuurlijk persoon.",
