@@ -30,11 +30,11 @@ def test_upgrading_a_database_holding_data_from_0004_keeps_every_row(fresh_datab
             assert conn.execute(sa.text("SELECT cluster_head_id, billed_to_id, work_stop FROM client WHERE id = 2")
                                 ).one() [:2] == (1, 1)
             assert conn.execute(sa.text("SELECT client_approver FROM team_member")).scalar() in (False, 0)
-            conn.execute(sa.text("INSERT INTO client (client_number, kind, name, status) VALUES "
-                                 "('9001', 'company', 'Rabobank', 'relation')"))
+            conn.execute(sa.text("INSERT INTO client (id, client_number, kind, name, status) VALUES "
+                                 "(101, '9001', 'company', 'Rabobank', 'relation')"))
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO client (client_number, kind, name, status) VALUES "
-                                 "('9002', 'company', 'X', 'no_such_status')"))
+            conn.execute(sa.text("INSERT INTO client (id, client_number, kind, name, status) VALUES "
+                                 "(102, '9002', 'company', 'X', 'no_such_status')"))
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
