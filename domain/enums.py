@@ -91,3 +91,31 @@ class LegalForm(StrEnum):
     ASSOCIATION = "association"  # vereniging
     COOPERATIVE = "cooperative"  # coöperatie
     OTHER = "other"
+
+
+class DocumentKind(StrEnum):
+    """Client documents that acceptance needs."""
+
+    ENGAGEMENT_LETTER = "engagement_letter"  # getekende opdrachtbevestiging
+    KVK_EXTRACT = "kvk_extract"  # uittreksel Kamer van Koophandel
+
+
+class RelationType(StrEnum):
+    """How a relation (non-client) is tied to a client: "Relatie bij Klant"."""
+
+    BANK = "bank"
+    NOTARY = "notary"
+    PREVIOUS_ACCOUNTANT = "previous_accountant"
+    INSURER = "insurer"
+    LAWYER = "lawyer"
+    TAX_ADVISOR = "tax_advisor"
+    PENSION_FUND = "pension_fund"
+    OTHER = "other"
+
+
+class AddressKind(StrEnum):
+    """Bezoekadres, postadres, correspondentieadres."""
+
+    VISITING = "visiting"
+    POSTAL = "postal"
+    CORRESPONDENCE = "correspondence"

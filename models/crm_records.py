@@ -4,41 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sbrflow.domain.enums import ClientStatus
+from sbrflow.domain.enums import AddressKind, ClientStatus, DocumentKind, RelationType
 from sbrflow.models.base import Base, Timestamps, enum_column
-
-
-class DocumentKind(StrEnum):
-    """Client documents that acceptance needs."""
-
-    ENGAGEMENT_LETTER = "engagement_letter"  # getekende opdrachtbevestiging
-    KVK_EXTRACT = "kvk_extract"  # uittreksel Kamer van Koophandel
-
-
-class RelationType(StrEnum):
-    """How a relation (non-client) is tied to a client: "Relatie bij Klant"."""
-
-    BANK = "bank"
-    NOTARY = "notary"
-    PREVIOUS_ACCOUNTANT = "previous_accountant"
-    INSURER = "insurer"
-    LAWYER = "lawyer"
-    TAX_ADVISOR = "tax_advisor"
-    PENSION_FUND = "pension_fund"
-    OTHER = "other"
-
-
-class AddressKind(StrEnum):
-    """Bezoekadres, postadres, correspondentieadres."""
-
-    VISITING = "visiting"
-    POSTAL = "postal"
-    CORRESPONDENCE = "correspondence"
 
 
 class ClientStatusChange(Base):
