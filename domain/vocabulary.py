@@ -13,7 +13,17 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import TypeVar
 
-from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
+from sbrflow.domain.enums import (
+    AddressKind,
+    ClientKind,
+    ClientStatus,
+    DocumentKind,
+    Frequency,
+    LegalForm,
+    Product,
+    RelationType,
+    Role,
+)
 from sbrflow.domain.errors import SbrflowError
 
 E = TypeVar("E", bound=StrEnum)
@@ -113,6 +123,29 @@ _PRODUCTS: dict[Product, tuple[str, ...]] = {
     Product.CORPORATE_TAX: ("Aangifte VPB", "aangifte vennootschapsbelasting", "vpb", "corporate tax"),
     Product.ANNUAL_ACCOUNTS: ("Jaarrekening", "annual accounts", "jaarstukken"),
 }
+_DOCUMENT_KINDS: dict[DocumentKind, tuple[str, ...]] = {
+    DocumentKind.ENGAGEMENT_LETTER: ("Opdrachtbevestiging", "engagement letter", "getekende opdrachtbevestiging",
+                                     "opdrachtbrief"),
+    DocumentKind.KVK_EXTRACT: ("KvK-uittreksel", "kvk extract", "uittreksel kvk", "uittreksel handelsregister",
+                               "kvk"),
+}
+_RELATION_TYPES: dict[RelationType, tuple[str, ...]] = {
+    RelationType.BANK: ("Bank", "huisbank"),
+    RelationType.NOTARY: ("Notaris", "notary"),
+    RelationType.PREVIOUS_ACCOUNTANT: ("Accountant vorige", "vorige accountant", "previous accountant",
+                                       "accountant voorheen"),
+    RelationType.INSURER: ("Verzekeraar", "insurer", "verzekeringen"),
+    RelationType.LAWYER: ("Advocaat", "lawyer", "jurist"),
+    RelationType.TAX_ADVISOR: ("Belastingadviseur", "tax advisor", "fiscalist extern"),
+    RelationType.PENSION_FUND: ("Pensioenfonds", "pension fund", "pensioenuitvoerder"),
+    RelationType.OTHER: ("Overig", "other", "anders"),
+}
+_ADDRESS_KINDS: dict[AddressKind, tuple[str, ...]] = {
+    AddressKind.VISITING: ("Bezoekadres", "visiting", "visiting address", "vestigingsadres", "bezoek"),
+    AddressKind.POSTAL: ("Postadres", "postal", "postal address", "post"),
+    AddressKind.CORRESPONDENCE: ("Correspondentieadres", "correspondence", "correspondence address",
+                                 "correspondentie"),
+}
 _TRUE = ("Ja", "J", "yes", "y", "true", "waar", "1", "x", "aan", "on")
 _FALSE = ("Nee", "N", "no", "false", "onwaar", "0", "uit", "off")
 _MONTHS = {
@@ -140,11 +173,15 @@ _LEGAL_FORM_KEYS = _lookup(_LEGAL_FORMS)
 _FREQUENCY_KEYS = _lookup(_FREQUENCIES)
 _ROLE_KEYS = _lookup(_ROLES)
 _PRODUCT_KEYS = _lookup(_PRODUCTS)
+_DOCUMENT_KEYS = _lookup(_DOCUMENT_KINDS)
+_RELATION_KEYS = _lookup(_RELATION_TYPES)
+_ADDRESS_KEYS = _lookup(_ADDRESS_KINDS)
 _BOOL_KEYS = {word_key(word): True for word in _TRUE} | {word_key(word): False for word in _FALSE}
 _NOT_TAKEN_KEYS = {word_key(word) for word in _NOT_TAKEN}
 _WORDS_BY_ENUM: dict[type, Mapping] = {
     ClientKind: _CLIENT_KINDS, ClientStatus: _CLIENT_STATUSES, LegalForm: _LEGAL_FORMS,
-    Frequency: _FREQUENCIES, Role: _ROLES, Product: _PRODUCTS,
+    Frequency: _FREQUENCIES, Role: _ROLES, Product: _PRODUCTS, DocumentKind: _DOCUMENT_KINDS,
+    RelationType: _RELATION_TYPES, AddressKind: _ADDRESS_KINDS,
 }
 
 
@@ -184,6 +221,21 @@ def parse_role(value: object) -> Role:
 def parse_product(value: object) -> Product:
     """Map a product name (Aangifte BTW, loonheffingen, vat_return, …) onto Product."""
     return _parse(_PRODUCT_KEYS, _PRODUCTS, "product", value)
+
+
+def parse_document_kind(value: object) -> DocumentKind:
+    """Map Opdrachtbevestiging / KvK-uittreksel (engagement_letter, kvk_extract) onto DocumentKind."""
+    return _parse(_DOCUMENT_KEYS, _DOCUMENT_KINDS, "client document", value)
+
+
+def parse_relation_type(value: object) -> RelationType:
+    """Map Bank, Notaris, Accountant vorige, Verzekeraar, … onto RelationType."""
+    return _parse(_RELATION_KEYS, _RELATION_TYPES, "relation type", value)
+
+
+def parse_address_kind(value: object) -> AddressKind:
+    """Map Bezoekadres, Postadres, Correspondentieadres onto AddressKind."""
+    return _parse(_ADDRESS_KEYS, _ADDRESS_KINDS, "address type", value)
 
 
 def parse_filing_frequency(value: object) -> tuple[Frequency, int | None] | None:

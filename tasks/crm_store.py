@@ -23,9 +23,10 @@ from sbrflow.tasks.crm_duplicates import PossibleDuplicate, find_possible_duplic
 
 CHUNK = 5000  # keys per IN (...): far below SQLite's 32,766 bound parameters
 CLIENT_FIELDS = ("name", "kind", "status", "legal_form", "rsin", "bsn", "ob_number", "vat_id",
-                 "payroll_tax_number", "kvk_number", "sbr_enabled", "ideal_enabled")
-LINK_FIELDS = ("function", "is_primary", "portal_access", "share_percentage")
-TEAM_FIELDS = ("name", "email", "active")
+                 "payroll_tax_number", "kvk_number", "sbr_enabled", "ideal_enabled", "work_stop", "work_stop_reason",
+                 "work_stop_since")
+LINK_FIELDS = ("function", "is_primary", "portal_access", "share_percentage", "is_pseudo_ubo")
+TEAM_FIELDS = ("name", "email", "active", "client_approver", "central_admin")
 _SUBSCRIBED = {"vat_frequency": Product.VAT_RETURN, "payroll_frequency": Product.PAYROLL_RETURN}
 _ROLE_COLUMNS = tuple((role, role.value) for role in Role)  # enum attribute access is slow in a 20,000-row loop
 
@@ -65,6 +66,7 @@ class Plan:
     persons_changed: list[dict] = field(default_factory=list)
     links_new: list[dict] = field(default_factory=list)
     links_changed: list[dict] = field(default_factory=list)
+    status_log: list[tuple[str, object, object]] = field(default_factory=list)  # client, old, new status
     touched_clients: set[str] = field(default_factory=set)  # created or updated client numbers
     duplicates: list[PossibleDuplicate] = field(default_factory=list)
 
@@ -146,11 +148,14 @@ def _plan_clients(session: Session, data: WorkbookData, plan: Plan) -> None:
         current = existing.get(number)
         if current is None:
             plan.clients_new.append({"client_number": number, **wanted})
+            plan.status_log.append((number, None, wanted["status"]))
             changed = True
         else:
             changes = _changes(current, wanted)
             if changes:
                 plan.clients_changed.append({"id": current["id"], **changes})
+            if "status" in changes:
+                plan.status_log.append((number, current["status"], changes["status"]))
             changed = bool(changes)
         for name, target in refs.items():
             if (current or {}).get(name) != target:

@@ -105,7 +105,7 @@ CLIENTS = SheetSpec("clients", "Cliënten", "clients", ("klanten", "relaties", "
            example="Kwartaal"),
     Column("payroll_frequency", "Aangifte loonheffingen", "payroll_frequency", cells.payroll_frequency,
            ("aangifte lh", "loonaangifte", "payroll_return"),
-           help="Maand, 4-weken or Jaar; empty when not taken.", example="Maand"),
+           help="Maand, 4-weken, Halfjaar (binnenschippers) or Jaar; empty when not taken.", example="Maand"),
     _role(Role.RELATIEBEHEERDER, ("relationship_manager", "account manager"), "relationship management"),
     _role(Role.ACCOUNTANT, ("role_accountant",), "audit and compilation"),
     _role(Role.FISCAAL, ("fiscalist", "tax"), "tax work"),
@@ -121,6 +121,12 @@ CLIENTS = SheetSpec("clients", "Cliënten", "clients", ("klanten", "relaties", "
            example="1001"),
     Column("billed_to", "Facturatie aan", "billed_to", cells.code, ("factuur aan", "factureren aan"), **_ID,
            help="Client number that receives the invoice for this client.", example="1001"),
+    Column("work_stop", "Werkstop", "work_stop", cells.yes_no, ("work stop",), default=False,
+           help="Ja while no new work may start for this client (planning blocks with work_stop).", example="Nee"),
+    Column("work_stop_reason", "Werkstop reden", "work_stop_reason", cells.text, ("reden werkstop",),
+           help="Why the werkstop was set.", example="Facturen onbetaald"),
+    Column("work_stop_since", "Werkstop datum", "work_stop_since", cells.day, ("datum werkstop",),
+           help="Since when the werkstop holds.", example="01-03-2026"),
 ))
 
 CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "personen", "contact"), (
@@ -161,6 +167,14 @@ CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "p
            ("geldig tot",), example="01-05-2030"),
     Column("id_verified_on", "ID geverifieerd op", "id_verified_on", cells.day, ("geverifieerd op",),
            example="15-01-2026"),
+    Column("is_pseudo_ubo", "Pseudo-UBO", "pseudo_ubo", cells.yes_no, ("is_pseudo_ubo", "pseudo ubo"),
+           default=False, help="Ja when this person is the client's pseudo-UBO (senior management; Wwft) "
+                               "because no UBO can be found.", example="Nee"),
+    Column("head_contact_number", "Hoofdcontactnummer", "head_contact_number", cells.code,
+           ("hoofdcontactpersoon", "head_contact", "hoofdpersoon"), **_ID,
+           help="The contact number of the same human registered under another number: this registration "
+                "is merged into that head person (its client links move over; the number stays as an alias).",
+           example=""),
 ))
 
 TEAM = SheetSpec("team", "Medewerkers", "team", ("medewerker", "employees", "staff", "team members"), (
@@ -171,6 +185,14 @@ TEAM = SheetSpec("team", "Medewerkers", "team", ("medewerker", "employees", "sta
            example="j.devos@kantoor.nl"),
     Column("active", "Actief", "active", cells.yes_no, ("in dienst",), default=True,
            help="Nee for members who left; empty means Ja.", example="Ja"),
+    Column("client_approver", "Klantacceptatie goedkeuren", "client_approver", cells.yes_no,
+           ("goedkeurder", "mag klant goedkeuren"), default=False,
+           help="Ja when the member may approve a new client (ter goedkeuring → centrale administratie).",
+           example="Nee"),
+    Column("central_admin", "Centrale administratie", "central_admin", cells.yes_no,
+           ("centrale administratie klantacceptatie",), default=False,
+           help="Ja when the member registers accepted clients centrally (centrale administratie → Klant).",
+           example="Nee"),
 ))
 
 SHEETS = (CLIENTS, CONTACTS, TEAM)
