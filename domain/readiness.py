@@ -152,13 +152,18 @@ def _contact_problems(facts: ClientFacts, today: date, ubo_threshold: Decimal) -
                for c in facts.contacts):
         problems.append(Problem(Reason.NO_CONTACT_EMAIL,
                                 "no contact person with a valid e-mail address of their own"))
+    found = False
     for contact in facts.contacts:
         is_ubo = contact.is_pseudo_ubo or (
             contact.share_percentage is not None and contact.share_percentage > ubo_threshold
         )
+        found |= is_ubo
         if is_ubo and not is_identified(contact, today):
             problems.append(Problem(Reason.UBO_NOT_IDENTIFIED,
                                     f"UBO {contact.contact_number} has no valid identification (Wwft)"))
+    if not found and needs_ubo(facts.kind, facts.legal_form):
+        problems.append(Problem(Reason.UBO_UNKNOWN, f"no UBO (more than {ubo_threshold.normalize():f} %, directly "
+                                                    "or through holdings) and no pseudo-UBO is registered (Wwft)"))
     return problems
 
 

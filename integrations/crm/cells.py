@@ -119,3 +119,26 @@ def share_text(percent: Decimal) -> str:
     """Write a share so that `share()` reads it back unchanged (shares below 1 % get a % sign)."""
     plain = format(percent.normalize(), "f")
     return f"{plain}%" if 0 < percent < 1 else plain
+
+
+def postcode(value: str) -> str:
+    """A Dutch postcode, checked with python-stdnum (`1234ab` → `1234 AB`); a foreign one is kept as written."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.nl import postcode as nl_postcode
+
+    compact = value.replace(" ", "").upper()
+    if not re.fullmatch(r"\d{4}[A-Z]+", compact):
+        return value  # digits only (Belgium, Germany …) or another country's form
+    try:
+        return nl_postcode.validate(compact)
+    except ValidationError:
+        raise ValueError(f"'{value}' is not a Dutch postcode; write four digits and two letters, "
+                         "e.g. 1234 AB (never starting with 0, never SA, SD or SS)") from None
+
+
+def country(value: str) -> str:
+    """A two-letter country code (NL, BE, DE …)."""
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError(f"'{value}' is not a two-letter country code, e.g. NL or BE")
+    return code

@@ -128,6 +128,11 @@ def check_sheet(sheet: ParsedSheet) -> None:
     """Run the checks that need all rows of one sheet."""
     if not sheet.values:  # a required column is missing: there is nothing to compare
         return
+    if sheet.spec.kind not in ("clients", "contacts", "team"):
+        from sbrflow.integrations.crm.structure import check_structure_sheet
+
+        check_structure_sheet(sheet)
+        return
     check_duplicates(sheet)
     if sheet.spec.kind == "contacts":
         check_persons(sheet)

@@ -195,7 +195,73 @@ TEAM = SheetSpec("team", "Medewerkers", "team", ("medewerker", "employees", "sta
            example="Nee"),
 ))
 
-SHEETS = (CLIENTS, CONTACTS, TEAM)
+def _address_columns() -> tuple[Column, ...]:
+    return (
+        Column("street", "Straat", "street", cells.text, ("straatnaam",), example="Dorpsstraat"),
+        Column("house_number", "Huisnummer", "house_number", cells.code, ("nummer", "huisnr"), **_ID, example="12"),
+        Column("house_number_addition", "Toevoeging", "house_number_addition", cells.text,
+               ("huisnummertoevoeging", "addition"), example="A"),
+        Column("postcode", "Postcode", "postcode", cells.postcode, ("zip", "postal code"),
+               help="Dutch postcode 1234 AB (checked); other countries as written.", example="1234 AB"),
+        Column("city", "Plaats", "city", cells.text, ("woonplaats", "vestigingsplaats", "town"), example="Utrecht"),
+        Column("country", "Land", "country", cells.country, ("landcode",), default="NL",
+               help="Two-letter country code; empty means NL.", example="NL"),
+    )
+
+
+_CLIENT_REF = dict(required=True, **_ID)
+RELATIONS = SheetSpec("relations", "Relaties bij klant", "client_relations",
+                      ("relatie bij klant", "relaties bij klanten", "relations"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer",), **_CLIENT_REF,
+           help="The client.", example="1001"),
+    Column("relation_number", "Relatienummer", "relation_number", cells.code, ("relatie",), **_CLIENT_REF,
+           help="Number of the relation (a row on Cliënten with status Relatie or Dienstverlener eigen organisatie).",
+           example="9001"),
+    Column("relation_type", "Soort relatie", "relation_type", vocabulary.parse_relation_type, ("soort", "type"),
+           required=True, help="Bank, Notaris, Accountant vorige, Verzekeraar, Advocaat, Belastingadviseur, "
+                               "Pensioenfonds or Overig.", example="Bank"),
+))
+LOCATIONS = SheetSpec("locations", "Locaties", "locations", ("vestigingen", "locatie"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer",), **_CLIENT_REF,
+           example="1002"),
+    Column("code", "Locatiecode", "location_code", cells.code, ("vestigingsnummer", "locatie"), required=True, **_ID,
+           help="The location's code, unique per client.", example="L1"),
+    Column("name", "Naam", "name", cells.text, ("locatienaam",), required=True, example="Werkplaats Utrecht"),
+    *_address_columns(),
+))
+ADDRESSES = SheetSpec("addresses", "Adressen", "addresses", ("adres",), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer", "relatienummer"), **_ID,
+           help="The client or relation this address belongs to; or fill Contactnummer.", example="1001"),
+    Column("contact_number", "Contactnummer", "contact_number", cells.code, ("contactpersoonnummer",), **_ID,
+           help="The person this address belongs to; or fill Cliëntnummer.", example=""),
+    Column("kind", "Soort adres", "address_kind", vocabulary.parse_address_kind, ("adressoort", "soort"),
+           required=True, help="Bezoekadres, Postadres or Correspondentieadres.", example="Bezoekadres"),
+    *_address_columns(),
+))
+SHAREHOLDINGS = SheetSpec("shareholdings", "Aandeelhouders", "shareholdings", ("aandelen", "deelnemingen"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("deelneming", "klantnummer"),
+           **_CLIENT_REF, help="The company whose shares are held.", example="1002"),
+    Column("holder_number", "Aandeelhouder", "holder_number", cells.code,
+           ("aandeelhouder cliëntnummer", "holding"), **_CLIENT_REF,
+           help="Client number of the company that holds them (a holding). A person's own share goes on "
+                "Contacten (Aandelenbelang %).", example="1001"),
+    Column("share_percentage", "Aandelenbelang %", "share_percentage", cells.share, ("belang", "share"),
+           required=True, help="0–100. A person's share through holdings multiplies along the chain.",
+           example="100"),
+))
+DOCUMENTS = SheetSpec("documents", "Documenten", "documents", ("klantdocumenten", "document"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer",), **_CLIENT_REF,
+           example="1001"),
+    Column("kind", "Document", "document", vocabulary.parse_document_kind, ("soort document",), required=True,
+           help="Opdrachtbevestiging (signed engagement letter) or KvK-uittreksel.", example="Opdrachtbevestiging"),
+    Column("reference", "Referentie", "reference", cells.text, ("kenmerk", "documentnummer", "link"), required=True,
+           help="Where the document is: its id in the office's document system, or a path.", example="DMS-2026-0001"),
+    Column("dated", "Datum", "dated", cells.day, ("documentdatum",), example="15-01-2026"),
+))
+
+# The sheets in the order they are read, written and reported; structure sheets after the three basic ones.
+SHEETS = (CLIENTS, CONTACTS, TEAM, RELATIONS, LOCATIONS, ADDRESSES, SHAREHOLDINGS, DOCUMENTS)
+STRUCTURE_SHEETS = (RELATIONS, LOCATIONS, ADDRESSES, SHAREHOLDINGS, DOCUMENTS)
 # Sheets that explain the workbook; reading skips them without a warning.
 EXPLANATION_SHEETS = {word_key(name) for name in ("Uitleg", "explanation", "toelichting", "instructies", "help")}
 
@@ -210,5 +276,10 @@ def spec_for_sheet(name: str, *, allow_partial: bool = False) -> SheetSpec | Non
     exact = [spec for spec in SHEETS if key in spec.keys]
     if exact or not allow_partial:
         return exact[0] if exact else None
-    partial = [spec for spec in SHEETS if any(alias in key for alias in spec.keys if len(alias) > 3)]
-    return partial[0] if len(partial) == 1 else None
+    found = {spec.kind: max(len(alias) for alias in spec.keys if len(alias) > 3 and alias in key)
+             for spec in SHEETS if any(alias in key for alias in spec.keys if len(alias) > 3)}
+    # The longest name wins: `relaties-bij-klant.csv` is the relations sheet, not Cliënten (alias `relaties`).
+    best = sorted(found.items(), key=lambda item: -item[1])
+    if not best or (len(best) > 1 and best[0][1] == best[1][1]):
+        return None
+    return next(spec for spec in SHEETS if spec.kind == best[0][0])
