@@ -1,0 +1,246 @@
+"""The structure sheets in the database: relations at clients, locations, addresses, shareholdings, documents.
+
+`resolve_structure` checks every reference of the structure rows against the file and the database
+(a row naming a client that is neither is an error at its cell, like on the basic sheets);
+`sync_structure` upserts the valid rows on their natural keys, comparing first, so a re-import
+writes nothing. Rows are only added or changed, never deleted by a sheet that leaves them out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, replace
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sbrflow.domain.enums import NON_CLIENT_STATUSES, AddressKind
+from sbrflow.integrations.crm import Problem, Severity, WorkbookData
+from sbrflow.integrations.crm.structure import Structure
+from sbrflow.models import (
+    Address,
+    Client,
+    ClientDocument,
+    Location,
+    Person,
+    PersonAlias,
+    RelationLink,
+    Shareholding,
+)
+from sbrflow.models.bulk import bulk_insert
+from sbrflow.tasks.crm_apply import _update
+from sbrflow.tasks.crm_store import chunks, id_map
+
+STRUCTURE_KINDS = ("relations", "locations", "addresses", "shareholdings", "documents")
+
+
+def _statuses(session: Session, numbers: set[str]) -> dict[str, object]:
+    return {n: s for chunk in chunks(numbers)
+            for n, s in session.execute(sa.select(Client.client_number, Client.status)
+                                        .where(Client.client_number.in_(chunk)))}
+
+
+def contact_ids(session: Session, numbers: set[str]) -> dict[str, int]:
+    """Person id per contact number, an alias (a merged registration) counting for its head person."""
+    found = id_map(session, Person.contact_number, numbers)
+    left = numbers - set(found)
+    for chunk in chunks(left):
+        found.update(session.execute(sa.select(PersonAlias.contact_number, PersonAlias.person_id)
+                                     .where(PersonAlias.contact_number.in_(chunk))).all())
+    return found
+
+
+def resolve_structure(session: Session, data: WorkbookData) -> WorkbookData:
+    """Keep the structure rows whose clients, relations and persons exist (in the file or in sbrflow)."""
+    s = data.structure
+    in_file = {c.client_number: c.status for c in data.clients}
+    named = {r.client_number for r in (*s.relations, *s.locations, *s.shareholdings, *s.documents)}
+    named |= {r.relation_number for r in s.relations} | {r.holder_number for r in s.shareholdings}
+    named |= {r.client_number for r in s.addresses if r.client_number}
+    statuses = {**_statuses(session, named - set(in_file)), **in_file}
+    persons = {c.contact_number for c in data.contacts} | set(contact_ids(
+        session, {r.contact_number for r in s.addresses if r.contact_number}))
+    problems: list[Problem] = []
+
+    def fails(kind: str, row, field: str, value: str | None, message: str | None) -> bool:
+        if message is None or value is None:
+            return False
+        problems.append(Problem(Severity.ERROR, row.sheet, row.row, data.layout.column(kind, field), value, message))
+        return True
+
+    def missing_client(number: str | None) -> str | None:
+        if number is None or number in statuses:
+            return None
+        return f"Client {number} is neither a valid row of this file nor in sbrflow."
+
+    def not_a_relation(number: str) -> str | None:
+        if number not in statuses:
+            return missing_client(number)
+        if statuses[number] not in NON_CLIENT_STATUSES:
+            return (f"{number} is not a relation: give it the status Relatie or Dienstverlener eigen organisatie "
+                    "on Cliënten.")
+        return None
+
+    relations = tuple(r for r in s.relations
+                      if not fails("relations", r, "client_number", r.client_number, missing_client(r.client_number))
+                      and not fails("relations", r, "relation_number", r.relation_number,
+                                    not_a_relation(r.relation_number)))
+    locations = tuple(r for r in s.locations
+                      if not fails("locations", r, "client_number", r.client_number, missing_client(r.client_number)))
+    addresses = tuple(
+        r for r in s.addresses
+        if not fails("addresses", r, "client_number", r.client_number, missing_client(r.client_number))
+        and not fails("addresses", r, "contact_number", r.contact_number,
+                      None if r.contact_number in persons else
+                      f"Contact {r.contact_number} is neither on Contacten nor in sbrflow."))
+    shareholdings = tuple(
+        r for r in s.shareholdings
+        if not fails("shareholdings", r, "client_number", r.client_number, missing_client(r.client_number))
+        and not fails("shareholdings", r, "holder_number", r.holder_number, missing_client(r.holder_number)))
+    documents = tuple(r for r in s.documents
+                      if not fails("documents", r, "client_number", r.client_number, missing_client(r.client_number)))
+    if not problems:
+        return data
+    structure = Structure(relations, locations, addresses, shareholdings, documents, s.row_counts)
+    return replace(data, structure=structure, problems=(*data.problems, *problems))
+
+
+def _upsert(session: Session, model: type, keys: tuple[str, ...], rows: list[dict], write: bool) -> tuple[Counter, int]:
+    """Insert new rows, update changed ones (natural key `keys`); counts and the number of writes."""
+    table = model.__table__
+    existing: dict[tuple, dict] = {}
+    firsts = {row[keys[0]] for row in rows if row[keys[0]] is not None}
+    for chunk in chunks(firsts):
+        for found in session.execute(sa.select(table).where(table.c[keys[0]].in_(chunk))):
+            mapping = dict(found._mapping)
+            existing[tuple(mapping[k] for k in keys)] = mapping
+    counts: Counter = Counter()
+    new, changed = [], []
+    for row in rows:
+        current = existing.get(tuple(row[k] for k in keys))
+        if current is None:
+            new.append(row)
+            counts["created"] += 1
+        elif changes := {k: v for k, v in row.items() if current.get(k) != v}:
+            changed.append({"id": current["id"], **changes})
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    if write:
+        bulk_insert(session, model, new)
+        _update(session, model, changed)
+    return counts, len(new) + len(changed)
+
+
+def _address(owner: str, owner_id: int | None, kind, fields) -> dict:
+    row = {"client_id": None, "person_id": None, "location_id": None, "kind": kind, **asdict(fields)}
+    row[owner] = owner_id
+    return row
+
+
+def sync_structure(session: Session, data: WorkbookData, *, write: bool) -> tuple[dict[str, dict[str, int]], int]:
+    """Upsert the structure rows (after the clients and persons are written); counts per sheet and writes."""
+    s = data.structure
+    numbers = {r.client_number for r in (*s.relations, *s.locations, *s.shareholdings, *s.documents)}
+    numbers |= {r.relation_number for r in s.relations} | {r.holder_number for r in s.shareholdings}
+    numbers |= {r.client_number for r in s.addresses if r.client_number}
+    clients = id_map(session, Client.client_number, numbers)  # new clients of a dry run are not there: created
+    persons = contact_ids(session, {r.contact_number for r in s.addresses if r.contact_number})
+    counts: dict[str, Counter] = {}
+    writes = 0
+
+    def run(kind: str, model: type, keys: tuple[str, ...], rows: list[dict]) -> None:
+        nonlocal writes
+        known = [r for r in rows if None not in (r[k] for k in keys)]
+        counted, written = _upsert(session, model, keys, known, write)
+        counted["created"] += len(rows) - len(known)
+        counts[kind] = counts.get(kind, Counter()) + counted
+        writes += written
+
+    run("relations", RelationLink, ("client_id", "relation_id", "relation_type"), [
+        {"client_id": clients.get(r.client_number), "relation_id": clients.get(r.relation_number),
+         "relation_type": r.relation_type} for r in s.relations])
+    run("locations", Location, ("client_id", "code"), [
+        {"client_id": clients.get(r.client_number), "code": r.code, "name": r.name} for r in s.locations])
+    locations = {}
+    for chunk in chunks({clients[r.client_number] for r in s.locations if r.client_number in clients}):
+        locations.update({(cid, code): lid for lid, cid, code in session.execute(
+            sa.select(Location.id, Location.client_id, Location.code).where(Location.client_id.in_(chunk)))})
+    location_addresses = [
+        _address("location_id", locations.get((clients.get(r.client_number), r.code)), AddressKind.VISITING,
+                 r.address)
+        for r in s.locations if r.address.street or r.address.postcode]
+    if location_addresses:
+        _, written = _upsert(session, Address, ("location_id", "kind"),
+                             [r for r in location_addresses if r["location_id"] is not None], write)
+        writes += written
+    by_client = [_address("client_id", clients.get(r.client_number), r.kind, r.address)
+                 for r in s.addresses if r.client_number]
+    by_person = [_address("person_id", persons.get(r.contact_number), r.kind, r.address)
+                 for r in s.addresses if r.contact_number]
+    run("addresses", Address, ("client_id", "kind"), by_client)
+    run("addresses", Address, ("person_id", "kind"), by_person)
+    run("shareholdings", Shareholding, ("holder_id", "owned_id"), [
+        {"holder_id": clients.get(r.holder_number), "owned_id": clients.get(r.client_number),
+         "share_percentage": r.share_percentage} for r in s.shareholdings])
+    run("documents", ClientDocument, ("client_id", "kind"), [
+        {"client_id": clients.get(r.client_number), "kind": r.kind, "reference": r.reference, "dated": r.dated}
+        for r in s.documents])
+    result = {}
+    for kind in STRUCTURE_KINDS:
+        if kind not in s.row_counts:
+            continue
+        counted = counts.get(kind, Counter())
+        result[kind] = {"created": counted["created"], "updated": counted["updated"],
+                        "unchanged": counted["unchanged"], "rejected": s.row_counts[kind] - s.valid_count(kind)}
+    return result, writes if write else 0
+
+
+def _address_text(a) -> str:
+    number = " ".join(part for part in (a.house_number, a.house_number_addition) if part)
+    return ", ".join(part for part in (" ".join(p for p in (a.street, number) if p), a.postcode, a.city) if part)
+
+
+def same_address(number: str) -> list[dict[str, object]]:
+    """The others (clients, relations, persons, locations) at an address of this client or contact.
+
+    Same address = same postcode, house number and addition (street spelling varies; the postcode does not).
+    """
+    from sbrflow.models.db import unit_of_work
+    from sbrflow.tasks.crm_status import CrmNotFound
+
+    with unit_of_work() as session:
+        client_id = session.scalar(sa.select(Client.id).where(Client.client_number == number))
+        person_id = None if client_id is not None else contact_ids(session, {number}).get(number)
+        if client_id is None and person_id is None:
+            raise CrmNotFound(f"no client or contact with number {number!r}")
+        own = Address.client_id == client_id if client_id is not None else Address.person_id == person_id
+        places = {(a.postcode, a.house_number, a.house_number_addition) for a in session.scalars(
+            sa.select(Address).where(own, Address.postcode.is_not(None), Address.house_number.is_not(None)))}
+        rows: list[dict[str, object]] = []
+        seen: set[tuple[str, str]] = set()
+        for postcode, house, addition in sorted(places, key=str):
+            others = session.execute(
+                sa.select(Address, Client, Person, Location)
+                .outerjoin(Client, Client.id == Address.client_id).outerjoin(Person, Person.id == Address.person_id)
+                .outerjoin(Location, Location.id == Address.location_id)
+                .where(Address.postcode == postcode, Address.house_number == house,
+                       Address.house_number_addition.is_(None) if addition is None
+                       else Address.house_number_addition == addition,
+                       sa.not_(own)))
+            for address, client, person, location in others:
+                if client is not None:
+                    what = "relation" if client.status in NON_CLIENT_STATUSES else "client"
+                    key, name = client.client_number, client.name
+                elif person is not None:
+                    what, key = "contact", person.contact_number
+                    name = " ".join(p for p in (person.first_name, person.name_prefix, person.last_name) if p)
+                else:
+                    owner = session.get(Client, location.client_id)
+                    what, key, name = "location", f"{owner.client_number}/{location.code}", location.name
+                if (what, key) in seen:
+                    continue
+                seen.add((what, key))
+                rows.append({"what": what, "number": key, "name": name, "kind": address.kind.value,
+                             "address": _address_text(address)})
+    return sorted(rows, key=lambda r: (r["what"], r["number"]))
