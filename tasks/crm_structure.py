@@ -214,7 +214,9 @@ def same_address(number: str) -> list[dict[str, object]]:
         person_id = None if client_id is not None else contact_ids(session, {number}).get(number)
         if client_id is None and person_id is None:
             raise CrmNotFound(f"no client or contact with number {number!r}")
-        own = Address.client_id == client_id if client_id is not None else Address.person_id == person_id
+        column, owner_id = (Address.client_id, client_id) if client_id is not None else (Address.person_id, person_id)
+        own = column == owner_id
+        others_only = sa.or_(column.is_(None), column != owner_id)  # NOT (NULL = x) would drop every other owner
         places = {(a.postcode, a.house_number, a.house_number_addition) for a in session.scalars(
             sa.select(Address).where(own, Address.postcode.is_not(None), Address.house_number.is_not(None)))}
         rows: list[dict[str, object]] = []
@@ -227,7 +229,7 @@ def same_address(number: str) -> list[dict[str, object]]:
                 .where(Address.postcode == postcode, Address.house_number == house,
                        Address.house_number_addition.is_(None) if addition is None
                        else Address.house_number_addition == addition,
-                       sa.not_(own)))
+                       others_only))
             for address, client, person, location in others:
                 if client is not None:
                     what = "relation" if client.status in NON_CLIENT_STATUSES else "client"
