@@ -58,16 +58,17 @@ _CLIENT_STATUSES: dict[ClientStatus, tuple[str, ...]] = {
     ClientStatus.CLIENT_REQUEST: ("Klantaanvraag", "cliëntaanvraag", "aanvraag", "client request"),
     ClientStatus.ACCEPTANCE_DRAFT: (
         "Klantacceptatie-concept", "Acceptatie concept", "concept acceptatie", "acceptance draft",
-        "klantacceptatie concept",
+        "klantacceptatie concept", "concept",
     ),
     ClientStatus.ACCEPTANCE_REVIEW: (
         "Klantacceptatie-ter goedkeuring", "Acceptatie beoordeling", "acceptatie review", "acceptatie controle",
         "acceptatie ter beoordeling", "acceptatie ter goedkeuring", "klantacceptatie goedkeuring",
-        "acceptance review",
+        "acceptance review", "ter goedkeuring",
     ),
     ClientStatus.ACCEPTANCE_ADMIN: (
         "Klantacceptatie-centrale administratie", "Acceptatie administratie", "acceptatie admin",
         "acceptatie administratief", "acceptance administration", "acceptatie centrale administratie",
+        "centrale administratie",
     ),
     ClientStatus.CLIENT: ("Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer", "klanten"),
     ClientStatus.FORMER_CLIENT: (
