@@ -21,7 +21,7 @@ from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_apply import apply
 from sbrflow.tasks.crm_duplicates import PossibleDuplicate
 from sbrflow.tasks.crm_store import chunks, plan_changes
-from sbrflow.tasks.crm_structure import resolve_structure, sync_structure
+from sbrflow.tasks.crm_structure import check_cluster_depth, resolve_structure, sync_structure
 
 SHEETS = ("clients", "contacts", "team")
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
@@ -87,6 +87,7 @@ def import_workbook(source: str | Path | Iterable[str | Path], *, partial: bool 
         known_clients = _known(session, Client.client_number, (r.value for r in data.unresolved_client_refs()))
         known_members = _known(session, TeamMember.code, (r.value for r in data.unresolved_member_codes()))
         data = data.resolve(known_clients, known_members)
+        data = check_cluster_depth(session, data)
         data = resolve_structure(session, data)
         plan = plan_changes(session, data)
         write = not dry_run and (partial or not data.has_errors)

@@ -246,3 +246,45 @@ def same_address(number: str) -> list[dict[str, object]]:
                 rows.append({"what": what, "number": key, "name": name, "kind": address.kind.value,
                              "address": _address_text(address)})
     return sorted(rows, key=lambda r: (r["what"], r["number"]))
+
+
+def check_cluster_depth(session: Session, data: WorkbookData) -> WorkbookData:
+    """Refuse what would make a cluster deeper than one level together with the clusters already in sbrflow."""
+    from sbrflow.integrations.crm.checks import nesting_message
+    from sbrflow.integrations.crm.references import reject_failed
+
+    in_file = {c.client_number: c for c in data.clients}
+    named = {c.cluster_head for c in data.clients if c.cluster_head and c.cluster_head != c.client_number}
+    head, member = sa.orm.aliased(Client), sa.orm.aliased(Client)
+    # Heads named in the file that sbrflow has in another cluster (and the file does not move out of it).
+    heads_heads = dict(session.execute(
+        sa.select(member.client_number, head.client_number).join(head, head.id == member.cluster_head_id)
+        .where(member.client_number.in_(list(named - set(in_file))), head.id != member.id)).all()) if named else {}
+    # Clients the file puts in a cluster that sbrflow has as the head of other clients (not in the file).
+    moving = [c.client_number for c in data.clients if c.cluster_head and c.cluster_head != c.client_number]
+    members_of = dict(session.execute(
+        sa.select(head.client_number, sa.func.min(member.client_number)).join(member, member.cluster_head_id == head.id)
+        .where(head.client_number.in_(moving), member.id != head.id,
+               member.client_number.not_in(list(in_file)) if in_file else sa.true())
+        .group_by(head.client_number)).all()) if moving else {}
+    problems, failed = [], {}
+    for client in data.clients:
+        target = client.cluster_head
+        if not target or target == client.client_number:
+            continue
+        message = None
+        if target in heads_heads:
+            message = nesting_message(client.client_number, target, heads_heads[target])
+        elif client.client_number in members_of:
+            message = (f"Client {client.client_number} heads a cluster in sbrflow (e.g. {members_of[client.client_number]}) "
+                       f"and cannot also be in {target}'s cluster: a cluster is one level deep.")
+        if message:
+            problems.append(Problem(Severity.ERROR, client.sheet, client.row,
+                                    data.layout.column("clients", "cluster_head"), target, message))
+            failed[client.client_number] = f"is rejected ({client.sheet} row {client.row}); fix that row first"
+    if not problems:
+        return data
+    kept = [c for c in data.clients if c.client_number not in failed]
+    clients, contacts, cascaded = reject_failed(kept, data.contacts, failed, {}, data.layout)
+    return replace(data, clients=tuple(clients), contacts=tuple(contacts),
+                   problems=(*data.problems, *problems, *cascaded))

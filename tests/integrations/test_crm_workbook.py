@@ -241,7 +241,8 @@ def test_an_ob_number_that_is_not_built_on_the_clients_rsin_is_a_warning(tmp_pat
 
 
 def test_references_not_in_the_file_are_left_for_the_database_to_resolve(tmp_path):
-    clients = [holding(Clusterhoofd=900, Fiscaal="ZZ"), workmaatschappij(**{"Facturatie aan": 1001})]
+    # (The work company is in no cluster: the holding is in 900's, and clusters are one level deep.)
+    clients = [holding(Clusterhoofd=900, Fiscaal="ZZ"), workmaatschappij(Clusterhoofd=None, **{"Facturatie aan": 1001})]
     data = read_workbook(office(tmp_path, clients=clients, contacts=[contact(client=777)]))
     assert data.problems == ()
     assert data.unresolved_client_refs() == (
@@ -250,13 +251,14 @@ def test_references_not_in_the_file_are_left_for_the_database_to_resolve(tmp_pat
 
 
 def test_resolving_against_the_database_rejects_what_it_does_not_know_and_what_hangs_on_it(tmp_path):
-    clients = [holding(Clusterhoofd=900), workmaatschappij(Clusterhoofd=1001, Fiscaal="ZZ")]
+    # The holding is billed to 900 (not in its cluster: clusters are one level deep).
+    clients = [holding(Clusterhoofd=1001, **{"Facturatie aan": 900}), workmaatschappij(Clusterhoofd=1001, Fiscaal="ZZ")]
     contacts = [contact(client=1001), contact(number=5002, client=1002, BSN=None, **{"Primair contact": "Nee"})]
     data = read_workbook(office(tmp_path, clients=clients, contacts=contacts))
     assert data.resolve({"900"}, {"ZZ"}) is data  # everything known: nothing changes
     resolved = data.resolve(known_client_numbers=set(), known_member_codes={"ZZ"})
     assert located(resolved) == [
-        (E, "CLIËNTEN", 2, "Clusterhoofd", "900"),
+        (E, "CLIËNTEN", 2, "Facturatie aan", "900"),
         (E, "CLIËNTEN", 3, "Clusterhoofd", "1001"),
         (E, "contacten", 2, "Cliëntnummer", "1001"),
         (E, "contacten", 3, "Cliëntnummer", "1002"),

@@ -280,3 +280,25 @@ def test_half_year_payroll_is_accepted_by_the_import(db, tmp_path):
     assert import_workbook(path).ok
     with unit_of_work() as session:
         assert session.scalar(sa.select(Subscription.frequency)) is Frequency.HALF_YEAR
+
+
+def cluster_rows(*rows: tuple[str, str | None]) -> list[list[object]]:
+    return [[number, f"Client {number}", "Bedrijf", "Klant", "BV", None, None, None, head] for number, head in rows]
+
+
+def test_a_cluster_deeper_than_one_level_is_refused_with_a_clear_message(db, tmp_path):
+    headers = [*CLIENTS, "Clusterhoofd"]
+    nested = book(tmp_path / "n.xlsx", Cliënten=[headers, *cluster_rows(("1", "1"), ("2", "1"), ("3", "2"))])
+    report = import_workbook(nested)
+    assert not report.written
+    (error,) = report.errors
+    assert (error.row, error.column, error.value) == (4, "Clusterhoofd", "2")
+    assert "Client 2 is itself in the cluster of 1" in error.message and "one level deep" in error.message
+    # Against sbrflow: 2 is in 1's cluster there; a new file naming 2 as head is refused too.
+    assert import_workbook(book(tmp_path / "ok.xlsx", Cliënten=[headers, *cluster_rows(("1", "1"), ("2", "1"))])).ok
+    later = import_workbook(book(tmp_path / "l.xlsx", Cliënten=[headers, *cluster_rows(("3", "2"))]), partial=True)
+    assert [e.message.split(",")[0] for e in later.errors] == ["Client 2 is itself in the cluster of 1"]
+    assert later.counts["clients"]["rejected"] == 1
+    # …and the head of a cluster in sbrflow cannot join another cluster.
+    joins = import_workbook(book(tmp_path / "j.xlsx", Cliënten=[headers, *cluster_rows(("9", "9"), ("1", "9"))]))
+    assert not joins.written and "heads a cluster in sbrflow (e.g. 2)" in joins.errors[0].message
