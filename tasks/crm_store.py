@@ -243,10 +243,11 @@ def _plan_contacts(session: Session, data: WorkbookData, plan: Plan) -> None:
     link_fields = [name for name in LINK_FIELDS if name in present]
     persons = {}
     for row in data.contacts:  # the rows of one contact number agree on these (checked on reading)
-        persons.setdefault(row.contact_number, row)
+        if row.merged_from is None:  # a merged registration brings its links, not the head's details
+            persons.setdefault(row.contact_number, row)
     existing: dict[str, dict] = {}
     links: dict[tuple[str, str], dict] = {}
-    for chunk in chunks(persons):
+    for chunk in chunks({row.contact_number for row in data.contacts}):
         existing.update((row.contact_number, row._asdict()) for row in session.execute(
             sa.select(Person.id, Person.contact_number, *[getattr(Person, f) for f in PERSON_FIELDS])
             .where(Person.contact_number.in_(chunk))))
@@ -266,10 +267,14 @@ def _plan_contacts(session: Session, data: WorkbookData, plan: Plan) -> None:
         elif changes := _changes(current, wanted):
             plan.persons_changed.append({"id": current["id"], **changes})
             changed_persons.add(number)
+    planned: set[tuple[str, str]] = set()
     for row in data.contacts:
         person_new = row.contact_number not in existing
         status = "created" if person_new else "updated" if row.contact_number in changed_persons else "unchanged"
-        if row.client_number is not None:
+        if row.client_number is not None and (row.client_number, row.contact_number) in planned:
+            pass  # a merged registration's link the head has already: the head's own row wins
+        elif row.client_number is not None:
+            planned.add((row.client_number, row.contact_number))
             wanted = {name: getattr(row, name) for name in link_fields}
             current = links.get((row.client_number, row.contact_number))
             if current is None:

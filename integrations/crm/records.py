@@ -137,6 +137,7 @@ class ContactRow:
     id_verified_on: date | None = None
     is_pseudo_ubo: bool = False
     head_contact_number: str | None = None  # merge this registration into that person (Hoofdcontactnummer)
+    merged_from: str | None = None  # set by the importer: the row's own number, now that it is the head's row
 
 
 @dataclass(frozen=True, slots=True)

@@ -302,3 +302,38 @@ def test_a_cluster_deeper_than_one_level_is_refused_with_a_clear_message(db, tmp
     # …and the head of a cluster in sbrflow cannot join another cluster.
     joins = import_workbook(book(tmp_path / "j.xlsx", Cliënten=[headers, *cluster_rows(("9", "9"), ("1", "9"))]))
     assert not joins.written and "heads a cluster in sbrflow (e.g. 2)" in joins.errors[0].message
+
+
+def test_a_head_contact_number_merges_the_registration_and_a_reimport_changes_nothing(db, tmp_path):
+    headers = [*CONTACTS, "Functie", "Portaaltoegang", "Hoofdcontactnummer"]
+    first = [["C001", "Jansen", "piet@jansen.example", "1001", 100, "Nee", None, None, None, "DGA", "Ja", None],
+             ["C777", "Jansen", "p.jansen@bouw.example", "1002", None, "Nee", None, None, None, "directeur", "Ja", None]]
+    assert import_workbook(office(tmp_path, contacts=[row[:9] for row in first])).ok  # two registrations of Piet
+    merged = [first[0], [*first[1][:-1], "C001"]]
+    path = office(tmp_path, "merged.xlsx", contacts=[])
+    book(path, Cliënten=[CLIENTS], Contacten=[headers, *merged], Medewerkers=TEAM)
+    report = import_workbook(path)
+    assert report.ok, report.errors
+    with unit_of_work() as session:
+        links = session.execute(sa.select(Person.contact_number, Person.email, Client.client_number,
+                                          ClientContact.function, ClientContact.portal_access)
+                                .join(ClientContact.person).join(ClientContact.client).order_by(Client.client_number)).all()
+        assert [tuple(r) for r in links] == [("C001", "piet@jansen.example", "1001", "DGA", True),
+                                             ("C001", "piet@jansen.example", "1002", "directeur", True)]
+        assert session.scalar(sa.select(sa.func.count()).select_from(Person)) == 1
+        assert session.scalar(sa.select(Person.id).where(Person.contact_number == "C777")) is None
+    again = import_workbook(path)
+    assert again.ok and again.writes == 0
+    old_export = office(tmp_path, "old.xlsx", contacts=[row[:9] for row in first])  # still says C777
+    assert import_workbook(old_export).writes == 0
+    assert same_address("C777") == []  # the old number still finds the head person
+
+
+def test_a_head_contact_that_is_nowhere_is_an_error_at_its_cell(db, tmp_path):
+    headers = [*CONTACTS, "Hoofdcontactnummer"]
+    path = book(tmp_path / "h.xlsx", Cliënten=[CLIENTS], Medewerkers=TEAM, Contacten=[
+        headers, ["C777", "Jansen", None, None, None, None, None, None, None, "C404"]])
+    report = import_workbook(path)
+    (error,) = report.errors
+    assert (error.row, error.column, error.value) == (2, "Hoofdcontactnummer", "C404")
+    assert "Head contact C404 is neither" in error.message
