@@ -337,3 +337,19 @@ def test_a_head_contact_that_is_nowhere_is_an_error_at_its_cell(db, tmp_path):
     (error,) = report.errors
     assert (error.row, error.column, error.value) == (2, "Hoofdcontactnummer", "C404")
     assert "Head contact C404 is neither" in error.message
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_the_export_holds_the_new_columns_and_sheets_and_reads_back_unchanged(db, tmp_path, suffix):
+    from sbrflow.tasks.crm_export import export_crm
+
+    assert import_workbook(office(tmp_path, **STRUCTURE)).ok
+    set_work_stop("1002", reason="wanbetaling", since=date(2026, 2, 1))
+    set_pseudo_ubo("1002", "C002")
+    register_document("1003", "KvK-uittreksel", reference="DMS-9", dated=date(2026, 1, 2))
+    summary = export_crm(tmp_path / f"export{suffix}")
+    files = [Path(f) for f in summary["files"]]
+    again = import_workbook(files[0] if suffix == ".xlsx" else files)
+    assert again.ok, again.errors
+    assert again.writes == 0, again.counts
+    assert set(again.counts) >= {"relations", "locations", "addresses", "shareholdings", "documents"}
