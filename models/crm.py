@@ -118,6 +118,8 @@ class ClientContact(Base):
     portal_access: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     share_percentage: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))  # for UBO
     is_pseudo_ubo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The location (vestiging) of the client where this person works: their address is the location's.
+    location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("location.id", ondelete="SET NULL"))
 
     client: Mapped[Client] = relationship(back_populates="contacts")
     person: Mapped[Person] = relationship(back_populates="client_links")

@@ -93,6 +93,22 @@ class Location(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
 
 
+class GeneralAddressee(Base):
+    """Algemene correspondentie: a general addressee at a company ("de directie", "het secretariaat"), no person.
+
+    Tied to a location, it uses the location's address; otherwise the client's correspondence address.
+    """
+
+    __tablename__ = "general_addressee"
+    __table_args__ = (sa.UniqueConstraint("client_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("location.id", ondelete="SET NULL"))
+
+
 class Address(Base):
     """A visiting, postal or correspondence address of exactly one client, person or location."""
 

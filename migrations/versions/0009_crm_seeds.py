@@ -37,15 +37,25 @@ def _in(values: Sequence[str]) -> str:
     return "status IN (" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
+def _edit_sqlite_table(table: str, sql: str, params: dict[str, str]) -> None:
+    """Rewrite a table's stored CREATE statement in place (no rebuild, so no cascading deletes)."""
+    bind = op.get_bind()
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    bind.exec_driver_sql("PRAGMA writable_schema=ON")
+    bind.execute(sa.text(f"UPDATE sqlite_master SET sql = {sql} WHERE type = 'table' AND name = :table"),
+                 {**params, "table": table})
+    bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema=OFF")
+
+
+LOCATION_FK = ("CONSTRAINT fk_client_contact_location_id_location FOREIGN KEY(location_id) "
+               "REFERENCES location (id) ON DELETE SET NULL")
+
+
 def _set_status_check(old: Sequence[str], new: Sequence[str]) -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
-        bind.exec_driver_sql("PRAGMA writable_schema=ON")
-        bind.execute(sa.text("UPDATE sqlite_master SET sql = replace(sql, :old, :new) "
-                             "WHERE type = 'table' AND name = 'client'"), {"old": _in(old), "new": _in(new)})
-        bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
+        _edit_sqlite_table("client", "replace(sql, :old, :new)", {"old": _in(old), "new": _in(new)})
     else:
         op.drop_constraint(op.f("ck_client_client_status"), "client", type_="check")
         op.create_check_constraint(op.f("ck_client_client_status"), "client", _in(new))
@@ -187,8 +197,39 @@ def upgrade() -> None:
     )
     op.create_index("ix_address_place", "address", ["postcode", "house_number"])
 
+    op.create_table(
+        "general_addressee",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("location_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["client_id"], ["client.id"], name=op.f("fk_general_addressee_client_id_client"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["location_id"], ["location.id"],
+                                name=op.f("fk_general_addressee_location_id_location"), ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_general_addressee")),
+        sa.UniqueConstraint("client_id", "name", name=op.f("uq_general_addressee_client_id_name")),
+    )
+    # A contact tied to a location. SQLite adds a column with a REFERENCES clause without a table rebuild.
+    if op.get_bind().dialect.name == "sqlite":
+        # An added column holds NULL everywhere, so the new foreign key holds; it goes in as a table constraint.
+        op.execute("ALTER TABLE client_contact ADD COLUMN location_id INTEGER")
+        _edit_sqlite_table("client_contact", "substr(rtrim(sql), 1, length(rtrim(sql)) - 1) || ', ' || :fk || ')'", {"fk": LOCATION_FK})
+    else:
+        op.add_column("client_contact", sa.Column("location_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_client_contact_location_id_location"), "client_contact", "location",
+                              ["location_id"], ["id"], ondelete="SET NULL")
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        _edit_sqlite_table("client_contact", "replace(sql, :fk, '')", {"fk": ", " + LOCATION_FK})
+        op.execute("ALTER TABLE client_contact DROP COLUMN location_id")
+    else:
+        op.drop_constraint(op.f("fk_client_contact_location_id_location"), "client_contact", type_="foreignkey")
+        op.drop_column("client_contact", "location_id")
+    op.drop_table("general_addressee")
     op.drop_index("ix_address_place", table_name="address")
     op.drop_table("address")
     op.drop_table("location")
