@@ -12,7 +12,16 @@ from sbrflow.domain import vocabulary
 from sbrflow.domain.enums import Frequency, Product
 from sbrflow.domain.errors import SbrflowError
 from sbrflow.integrations.crm import PERSON_FIELDS, write_csv, write_workbook
-from sbrflow.models import BankAccount, Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.models import (
+    BankAccount,
+    Client,
+    ClientContact,
+    Location,
+    Person,
+    RoleAssignment,
+    Subscription,
+    TeamMember,
+)
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_store import CLIENT_FIELDS, LINK_FIELDS, TEAM_FIELDS
 
@@ -100,8 +109,9 @@ def export_rows(session: Session, where: list) -> tuple[list[dict], list[dict], 
         {**row._asdict(), "client_number": numbers[row.client_id]}
         for row in session.execute(
             sa.select(ClientContact.client_id, Person.contact_number, *[getattr(Person, f) for f in PERSON_FIELDS],
-                      *[getattr(ClientContact, f) for f in LINK_FIELDS])
+                      *[getattr(ClientContact, f) for f in LINK_FIELDS], Location.code.label("location_code"))
             .join(Person, Person.id == ClientContact.person_id)
+            .outerjoin(Location, Location.id == ClientContact.location_id)
             .where(ClientContact.client_id.in_(chosen)).order_by(Person.contact_number, ClientContact.client_id))
     ]
     team = [row._asdict() for row in session.execute(
@@ -111,7 +121,7 @@ def export_rows(session: Session, where: list) -> tuple[list[dict], list[dict], 
 
 def structure_rows(session: Session, where: list) -> dict[str, list[dict]]:
     """The structure sheets' rows of the chosen clients (only the sheets that have rows)."""
-    from sbrflow.models import Address, ClientDocument, Location, RelationLink, Shareholding
+    from sbrflow.models import Address, ClientDocument, GeneralAddressee, Location, RelationLink, Shareholding
 
     chosen = sa.select(Client.id).where(*where)
     other = aliased(Client)
@@ -135,6 +145,12 @@ def structure_rows(session: Session, where: list) -> dict[str, list[dict]]:
             .join(Address, Address.person_id == Person.id)
             .where(Person.id.in_(sa.select(ClientContact.person_id).where(ClientContact.client_id.in_(chosen))))
             .order_by(Person.contact_number, Address.kind))],
+        "general": [r._asdict() for r in session.execute(
+            sa.select(Client.client_number, GeneralAddressee.name, GeneralAddressee.email,
+                      Location.code.label("location_code"))
+            .join(GeneralAddressee, GeneralAddressee.client_id == Client.id)
+            .outerjoin(Location, Location.id == GeneralAddressee.location_id)
+            .where(Client.id.in_(chosen)).order_by(Client.client_number, GeneralAddressee.name))],
         "shareholdings": [r._asdict() for r in session.execute(
             sa.select(Client.client_number, other.client_number.label("holder_number"), Shareholding.share_percentage)
             .join(Shareholding, Shareholding.owned_id == Client.id).join(other, other.id == Shareholding.holder_id)

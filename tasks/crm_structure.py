@@ -20,7 +20,9 @@ from sbrflow.integrations.crm.structure import Structure
 from sbrflow.models import (
     Address,
     Client,
+    ClientContact,
     ClientDocument,
+    GeneralAddressee,
     Location,
     Person,
     PersonAlias,
@@ -31,7 +33,19 @@ from sbrflow.models.bulk import bulk_insert
 from sbrflow.tasks.crm_apply import _update
 from sbrflow.tasks.crm_store import chunks, id_map
 
-STRUCTURE_KINDS = ("relations", "locations", "addresses", "shareholdings", "documents")
+STRUCTURE_KINDS = ("relations", "locations", "addresses", "general", "shareholdings", "documents")
+
+
+def _location_codes(session: Session, data: WorkbookData) -> set[tuple[str, str]]:
+    """(client number, location code) pairs in the file's Locaties sheet or already in sbrflow."""
+    named = {r.client_number for r in data.structure.general if r.location_code}
+    named |= {r.client_number for r in data.contacts if r.location_code and r.client_number}
+    found = {(r.client_number, r.code) for r in data.structure.locations}
+    for chunk in chunks(named):
+        found |= {tuple(row) for row in session.execute(
+            sa.select(Client.client_number, Location.code).join(Location, Location.client_id == Client.id)
+            .where(Client.client_number.in_(chunk)))}
+    return found
 
 
 def _statuses(session: Session, numbers: set[str]) -> dict[str, object]:
@@ -56,7 +70,7 @@ def resolve_structure(session: Session, data: WorkbookData) -> WorkbookData:
     in_file = {c.client_number: c.status for c in data.clients}
     named = {r.client_number for r in (*s.relations, *s.locations, *s.shareholdings, *s.documents)}
     named |= {r.relation_number for r in s.relations} | {r.holder_number for r in s.shareholdings}
-    named |= {r.client_number for r in s.addresses if r.client_number}
+    named |= {r.client_number for r in s.addresses if r.client_number} | {r.client_number for r in s.general}
     statuses = {**_statuses(session, named - set(in_file)), **in_file}
     persons = {c.contact_number for c in data.contacts} | set(contact_ids(
         session, {r.contact_number for r in s.addresses if r.contact_number}))
@@ -99,9 +113,23 @@ def resolve_structure(session: Session, data: WorkbookData) -> WorkbookData:
         and not fails("shareholdings", r, "holder_number", r.holder_number, missing_client(r.holder_number)))
     documents = tuple(r for r in s.documents
                       if not fails("documents", r, "client_number", r.client_number, missing_client(r.client_number)))
+    places = _location_codes(session, data)
+
+    def no_location(number: str | None, code: str | None) -> str | None:
+        if code is None or (number, code) in places:
+            return None
+        return f"Client {number} has no location {code} (on Locaties or in sbrflow)."
+
+    general = tuple(
+        r for r in s.general
+        if not fails("general", r, "client_number", r.client_number, missing_client(r.client_number))
+        and not fails("general", r, "location_code", r.location_code, no_location(r.client_number, r.location_code)))
+    for contact in data.contacts:  # the row stays; its location link is not made (all-or-nothing: nothing is)
+        fails("contacts", contact, "location_code", contact.location_code,
+              no_location(contact.client_number, contact.location_code))
     if not problems:
         return data
-    structure = Structure(relations, locations, addresses, shareholdings, documents, s.row_counts)
+    structure = Structure(relations, locations, addresses, general, shareholdings, documents, s.row_counts)
     return replace(data, structure=structure, problems=(*data.problems, *problems))
 
 
@@ -143,7 +171,8 @@ def sync_structure(session: Session, data: WorkbookData, *, write: bool) -> tupl
     s = data.structure
     numbers = {r.client_number for r in (*s.relations, *s.locations, *s.shareholdings, *s.documents)}
     numbers |= {r.relation_number for r in s.relations} | {r.holder_number for r in s.shareholdings}
-    numbers |= {r.client_number for r in s.addresses if r.client_number}
+    numbers |= {r.client_number for r in s.addresses if r.client_number} | {r.client_number for r in s.general}
+    numbers |= {r.client_number for r in data.contacts if r.location_code and r.client_number}
     clients = id_map(session, Client.client_number, numbers)  # new clients of a dry run are not there: created
     persons = contact_ids(session, {r.contact_number for r in s.addresses if r.contact_number})
     counts: dict[str, Counter] = {}
@@ -180,6 +209,15 @@ def sync_structure(session: Session, data: WorkbookData, *, write: bool) -> tupl
                  for r in s.addresses if r.contact_number]
     run("addresses", Address, ("client_id", "kind"), by_client)
     run("addresses", Address, ("person_id", "kind"), by_person)
+    for chunk in chunks({clients[r.client_number] for r in (*s.general, *data.contacts)
+                         if r.location_code and r.client_number in clients}):
+        locations.update({(cid, code): lid for lid, cid, code in session.execute(
+            sa.select(Location.id, Location.client_id, Location.code).where(Location.client_id.in_(chunk)))})
+    run("general", GeneralAddressee, ("client_id", "name"), [
+        {"client_id": clients.get(r.client_number), "name": r.name, "email": r.email,
+         "location_id": locations.get((clients.get(r.client_number), r.location_code)) if r.location_code else None}
+        for r in s.general])
+    writes += _link_contact_locations(session, data, clients, locations, write)
     run("shareholdings", Shareholding, ("holder_id", "owned_id"), [
         {"holder_id": clients.get(r.holder_number), "owned_id": clients.get(r.client_number),
          "share_percentage": r.share_percentage} for r in s.shareholdings])
@@ -194,6 +232,31 @@ def sync_structure(session: Session, data: WorkbookData, *, write: bool) -> tupl
         result[kind] = {"created": counted["created"], "updated": counted["updated"],
                         "unchanged": counted["unchanged"], "rejected": s.row_counts[kind] - s.valid_count(kind)}
     return result, writes if write else 0
+
+
+def _link_contact_locations(session: Session, data: WorkbookData, clients: dict, locations: dict, write: bool) -> int:
+    """Tie contact links to the location the file names (only when the column is there; compared first)."""
+    if "location_code" not in data.layout.headers.get("contacts", {}):
+        return 0
+    wanted = {}
+    for row in data.contacts:
+        if row.client_number in clients:
+            wanted[(clients[row.client_number], row.contact_number)] = (
+                locations.get((clients[row.client_number], row.location_code)) if row.location_code else None)
+    if not wanted:
+        return 0
+    persons = contact_ids(session, {number for _, number in wanted})
+    by_pair = {(cid, persons[number]): lid for (cid, number), lid in wanted.items() if number in persons}
+    changed = []
+    for chunk in chunks({cid for cid, _ in by_pair}):
+        for link_id, cid, pid, current in session.execute(
+            sa.select(ClientContact.id, ClientContact.client_id, ClientContact.person_id, ClientContact.location_id)
+            .where(ClientContact.client_id.in_(chunk))):
+            if (cid, pid) in by_pair and by_pair[(cid, pid)] != current:
+                changed.append({"id": link_id, "location_id": by_pair[(cid, pid)]})
+    if write:
+        _update(session, ClientContact, changed)
+    return len(changed)
 
 
 def _address_text(a) -> str:

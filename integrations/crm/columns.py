@@ -170,6 +170,9 @@ CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "p
     Column("is_pseudo_ubo", "Pseudo-UBO", "pseudo_ubo", cells.yes_no, ("is_pseudo_ubo", "pseudo ubo"),
            default=False, help="Ja when this person is the client's pseudo-UBO (senior management; Wwft) "
                                "because no UBO can be found.", example="Nee"),
+    Column("location_code", "Locatiecode", "location_code", cells.code, ("vestiging", "locatie"), **_ID,
+           help="The client's location (see Locaties) where this person works: their address is the location's.",
+           example=""),
     Column("head_contact_number", "Hoofdcontactnummer", "head_contact_number", cells.code,
            ("hoofdcontactpersoon", "head_contact", "hoofdpersoon"), **_ID,
            help="The contact number of the same human registered under another number: this registration "
@@ -249,6 +252,18 @@ SHAREHOLDINGS = SheetSpec("shareholdings", "Aandeelhouders", "shareholdings", ("
            required=True, help="0–100. A person's share through holdings multiplies along the chain.",
            example="100"),
 ))
+GENERAL = SheetSpec("general", "Algemene correspondentie", "general_addressees",
+                    ("algemene adressering", "general correspondence", "algemeen"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer", "relatienummer"),
+           **_CLIENT_REF, example="1002"),
+    Column("name", "Naam", "name", cells.text, ("aanhef", "adressering"), required=True,
+           help="A general addressee at the company, no person: de directie, het secretariaat, de administratie.",
+           example="De directie"),
+    Column("email", "E-mail", "email", identifiers.normalize_email, ("emailadres", "mail"),
+           example="directie@bouw.example"),
+    Column("location_code", "Locatiecode", "location_code", cells.code, ("vestiging", "locatie"), **_ID,
+           help="A location of the client (see Locaties): the addressee then uses its address.", example="L1"),
+))
 DOCUMENTS = SheetSpec("documents", "Documenten", "documents", ("klantdocumenten", "document"), (
     Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer",), **_CLIENT_REF,
            example="1001"),
@@ -260,8 +275,8 @@ DOCUMENTS = SheetSpec("documents", "Documenten", "documents", ("klantdocumenten"
 ))
 
 # The sheets in the order they are read, written and reported; structure sheets after the three basic ones.
-SHEETS = (CLIENTS, CONTACTS, TEAM, RELATIONS, LOCATIONS, ADDRESSES, SHAREHOLDINGS, DOCUMENTS)
-STRUCTURE_SHEETS = (RELATIONS, LOCATIONS, ADDRESSES, SHAREHOLDINGS, DOCUMENTS)
+SHEETS = (CLIENTS, CONTACTS, TEAM, RELATIONS, LOCATIONS, ADDRESSES, GENERAL, SHAREHOLDINGS, DOCUMENTS)
+STRUCTURE_SHEETS = (RELATIONS, LOCATIONS, ADDRESSES, GENERAL, SHAREHOLDINGS, DOCUMENTS)
 # Sheets that explain the workbook; reading skips them without a warning.
 EXPLANATION_SHEETS = {word_key(name) for name in ("Uitleg", "explanation", "toelichting", "instructies", "help")}
 

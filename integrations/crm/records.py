@@ -136,6 +136,7 @@ class ContactRow:
     id_document_expires_on: date | None = None
     id_verified_on: date | None = None
     is_pseudo_ubo: bool = False
+    location_code: str | None = None  # the client's location where the person works
     head_contact_number: str | None = None  # merge this registration into that person (Hoofdcontactnummer)
     merged_from: str | None = None  # set by the importer: the row's own number, now that it is the head's row
 

@@ -66,6 +66,18 @@ class AddressRow:
 
 
 @dataclass(frozen=True, slots=True)
+class GeneralRow:
+    """Algemene correspondentie: a general addressee at a client, optionally at one of its locations."""
+
+    sheet: str
+    row: int
+    client_number: str
+    name: str
+    email: str | None = None
+    location_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ShareholdingRow:
     """A client (holding) holding a share of another client."""
 
@@ -95,20 +107,21 @@ class Structure:
     relations: tuple[RelationRow, ...] = ()
     locations: tuple[LocationRow, ...] = ()
     addresses: tuple[AddressRow, ...] = ()
+    general: tuple[GeneralRow, ...] = ()
     shareholdings: tuple[ShareholdingRow, ...] = ()
     documents: tuple[DocumentRow, ...] = ()
     row_counts: dict[str, int] = field(default_factory=dict)
 
     def valid_count(self, kind: str) -> int:
         """The number of valid rows of a structure sheet kind."""
-        return len(getattr(self, {"relations": "relations", "locations": "locations", "addresses": "addresses",
-                                  "shareholdings": "shareholdings", "documents": "documents"}[kind]))
+        return len(getattr(self, kind))
 
 
 _KEYS = {
     "relations": ("client_number", "relation_number", "relation_type"),
     "locations": ("client_number", "code"),
     "addresses": ("client_number", "contact_number", "kind"),
+    "general": ("client_number", "name"),
     "shareholdings": ("client_number", "holder_number"),
     "documents": ("client_number", "kind"),
 }
@@ -166,6 +179,9 @@ def build_structure(sheets: dict[str, ParsedSheet]) -> Structure:
             elif kind == "addresses":
                 built[kind].append(AddressRow(sheet.name, row, v["kind"], _address(v), v["client_number"],
                                               v["contact_number"]))
+            elif kind == "general":
+                built[kind].append(GeneralRow(sheet.name, row, v["client_number"], v["name"], v["email"],
+                                              v["location_code"]))
             elif kind == "shareholdings":
                 built[kind].append(ShareholdingRow(sheet.name, row, v["client_number"], v["holder_number"],
                                                    v["share_percentage"]))

@@ -29,7 +29,7 @@ from sbrflow.integrations.crm.structure import Structure, build_structure
 from sbrflow.integrations.crm.validate import ParsedSheet, parse_sheet
 
 _KIND_ORDER = {"clients": 0, "contacts": 1, "team": 2, "relations": 3, "locations": 4, "addresses": 5,
-               "shareholdings": 6, "documents": 7}
+               "general": 6, "shareholdings": 7, "documents": 8}
 _ROLES = tuple(Role)
 R = TypeVar("R")
 

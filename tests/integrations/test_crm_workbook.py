@@ -374,13 +374,14 @@ def test_the_template_has_the_sheets_headers_and_an_explanation_and_reads_back_e
     path = write_template(tmp_path / "template.xlsx")
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames == ["Cliënten", "Contacten", "Medewerkers", "Relaties bij klant", "Locaties",
-                                   "Adressen", "Aandeelhouders", "Documenten", "Uitleg"]
+                                   "Adressen", "Algemene correspondentie", "Aandeelhouders", "Documenten", "Uitleg"]
     assert [cell.value for cell in workbook["Cliënten"][1]][:6] == ["Cliëntnummer", "Naam", "Type", "Klantstatus",
                                                                     "Rechtsvorm", "RSIN"]
     assert workbook["Cliënten"].column_dimensions["A"].number_format == "@"
     data = read_workbook(path)
     assert data.problems == () and data.row_counts == {"clients": 0, "contacts": 0, "team": 0, "relations": 0,
-                                                       "locations": 0, "addresses": 0, "shareholdings": 0,
+                                                       "locations": 0, "addresses": 0, "general": 0,
+                                                       "shareholdings": 0,
                                                        "documents": 0}
 
 

@@ -20,6 +20,7 @@ from sbrflow.models import (
     ClientContact,
     ClientDocument,
     ClientStatusChange,
+    GeneralAddressee,
     Location,
     Person,
     RelationLink,
@@ -218,6 +219,9 @@ STRUCTURE = dict(
               ["1002", None, "Postadres", "Dorpsstraat", "12", "3431BK", "Nieuwegein"],
               [None, "C001", "Correspondentieadres", "Dorpsstraat", "12", "3431 bk", "Nieuwegein"],
               ["9001", None, "Postadres", "Croeselaan", "18", "3521 CB", "Utrecht"]],
+    Algemene_correspondentie=[["Cliëntnummer", "Naam", "E-mail", "Locatiecode"],
+                              ["1002", "De directie", "directie@bouw.example", None],
+                              ["1002", "Het secretariaat", None, "L1"]],
     Aandeelhouders=[["Cliëntnummer", "Aandeelhouder", "Aandelenbelang %"], ["1002", "1001", 60]],
     Documenten=[["Cliëntnummer", "Document", "Referentie", "Datum"], ["1001", "Opdrachtbevestiging", "DMS-7", None]],
 )
@@ -235,6 +239,8 @@ def test_relations_locations_addresses_holdings_and_documents_import_and_reimpor
         assert session.scalar(sa.select(Address.postcode).where(Address.location_id == location.id)) == "3433 PT"
         assert session.scalar(sa.select(sa.func.count()).select_from(Address)) == 5
         assert session.scalar(sa.select(Shareholding.share_percentage)) == Decimal("60")
+        general = dict(session.execute(sa.select(GeneralAddressee.name, GeneralAddressee.location_id)).all())
+        assert general == {"De directie": None, "Het secretariaat": location.id}
     again = import_workbook(office(tmp_path, "again.xlsx", **STRUCTURE))
     assert again.writes == 0 and again.counts["addresses"]["unchanged"] == 4
 
@@ -353,3 +359,23 @@ def test_the_export_holds_the_new_columns_and_sheets_and_reads_back_unchanged(db
     assert again.ok, again.errors
     assert again.writes == 0, again.counts
     assert set(again.counts) >= {"relations", "locations", "addresses", "shareholdings", "documents"}
+
+
+def test_a_contact_tied_to_a_location_and_a_location_that_does_not_exist_is_an_error(db, tmp_path):
+    headers = [*CONTACTS, "Locatiecode"]
+    contacts = [["C002", "Berg", "info@bouw.example", "1002", None, "Nee", None, None, None, "L1"]]
+    path = office(tmp_path, **STRUCTURE)
+    book(path, Cliënten=[CLIENTS, ["1002", "Jansen Bouw B.V.", "Bedrijf", "Klant", "BV", "111222333", "Ja", "Ja"],
+                         ["1001", "Jansen Holding B.V.", "Bedrijf", "Klant", "BV", "001000044", "Ja", "Ja"],
+                         ["9001", "Rabobank", "Relatie-Bedrijf", "Relatie", None, None, None, None]],
+         Contacten=[headers, *contacts], Medewerkers=TEAM,
+         **{k: v for k, v in STRUCTURE.items() if k not in ("Adressen",)})
+    report = import_workbook(path)
+    assert report.ok, report.errors
+    with unit_of_work() as session:
+        assert session.scalar(sa.select(ClientContact.location_id)) == session.scalar(sa.select(Location.id))
+    assert import_workbook(path).writes == 0
+    wrong = book(tmp_path / "w.xlsx", Cliënten=[CLIENTS], Medewerkers=TEAM, Contacten=[
+        headers, ["C002", "Berg", "info@bouw.example", "1002", None, "Nee", None, None, None, "L9"]])
+    (error,) = import_workbook(wrong).errors
+    assert (error.row, error.column, error.value) == (2, "Locatiecode", "L9") and "no location L9" in error.message
