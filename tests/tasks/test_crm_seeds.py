@@ -379,3 +379,16 @@ def test_a_contact_tied_to_a_location_and_a_location_that_does_not_exist_is_an_e
         headers, ["C002", "Berg", "info@bouw.example", "1002", None, "Nee", None, None, None, "L9"]])
     (error,) = import_workbook(wrong).errors
     assert (error.row, error.column, error.value) == (2, "Locatiecode", "L9") and "no location L9" in error.message
+
+
+def test_an_open_case_shows_a_werkstop_set_after_it_started(db):
+    from sbrflow.tasks.cases import list_cases
+    from tests.tasks.test_planning import add_client, plan
+
+    add_client("6", (Product.VAT_RETURN, Frequency.QUARTER))
+    plan(TODAY)
+    set_work_stop("6", reason="dossier incompleet")
+    with unit_of_work() as session:
+        rows = list_cases(session, client_number="6")
+    assert rows and all(r["work_stop"] == "dossier incompleet" for r in rows)
+    assert all(r["state"] == "waiting_for_return" for r in rows)  # an open case runs on; it shows the stop
