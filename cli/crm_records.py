@@ -1,4 +1,4 @@
-"""`sbrflow crm status | work-stop | document | pseudo-ubo | same-address`: the client record beyond the workbook.
+"""`sbrflow crm status | register | work-stop | document | pseudo-ubo | same-address`: the client record beyond the workbook.
 
 Thin: each command calls one task-layer function (tasks/crm_status.py, tasks/crm_structure.py) and prints.
 """
@@ -67,6 +67,21 @@ def status_command(
         typer.echo(f"log {entry['at']} {entry['by']}: {entry['from'] or '-'} → {entry['to']}{note_text}")
 
 
+def register_command(
+    client: Annotated[str, typer.Argument(help="The new client number.")],
+    name: Annotated[str, typer.Option("--name", help="Name of the company or person.")],
+    kind: Annotated[str, typer.Option("--type", help="Bedrijf or Persoon (Relatie-Bedrijf/-Persoon for a relation).")],
+    by: Annotated[str, typer.Option("--by", help="Code of the team member registering it.")],
+    status: Annotated[str, typer.Option("--status", help="Prospect (default), Suspect, Klantaanvraag or Relatie.")] = "prospect",
+) -> None:
+    """Register a new client: it starts as Prospect or Klantaanvraag, never as Klant."""
+    from sbrflow.tasks.crm_status import register_client
+
+    with _errors():
+        result = register_client(client, name, kind, by=by, status=status)
+    typer.echo(f"client {result['client_number']} registered as {result['status']}")
+
+
 def work_stop_command(
     client: Annotated[str, typer.Argument(help="Client number.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why work stops (e.g. unpaid invoices).")] = None,
@@ -131,6 +146,7 @@ def same_address_command(
 def register(crm_app: typer.Typer) -> None:
     """Add these commands to `sbrflow crm`."""
     crm_app.command("status")(status_command)
+    crm_app.command("register")(register_command)
     crm_app.command("work-stop")(work_stop_command)
     crm_app.command("document")(document_command)
     crm_app.command("pseudo-ubo")(pseudo_ubo_command)

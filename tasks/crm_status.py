@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sbrflow.config.settings import get_settings
 from sbrflow.domain import vocabulary
-from sbrflow.domain.acceptance import Member, check_step, next_steps
+from sbrflow.domain.acceptance import INITIAL_STATUSES, AcceptanceError, Member, check_step, next_steps
 from sbrflow.domain.enums import ClientStatus, DocumentKind
 from sbrflow.domain.errors import SbrflowError
 from sbrflow.domain.readiness import DOCUMENT_WORDS, acceptance_problems, required_documents
@@ -79,6 +79,26 @@ def change_status(client_number: str, to: str, by: str, note: str | None = None,
         client.status = target
         log_status(session, client.id, current, target, row.code, note)
     return {"client_number": client_number, "from": current.value, "to": target.value, "by": by}
+
+
+def register_client(client_number: str, name: str, kind: str, *, by: str, status: str = "prospect",
+                    note: str | None = None) -> dict[str, object]:
+    """A new registration made in sbrflow: it starts as Suspect, Prospect or Klantaanvraag (or is a relation)."""
+    chosen = vocabulary.parse_client_status(status)
+    if chosen not in INITIAL_STATUSES:
+        allowed = ", ".join(vocabulary.label(s) for s in sorted(INITIAL_STATUSES))
+        raise AcceptanceError(f"a new registration cannot start as {vocabulary.label(chosen)}; it starts as one of "
+                              f"{allowed} and becomes Klant through the acceptance path")
+    kind_value = vocabulary.parse_client_kind(kind)
+    with unit_of_work() as session:
+        member = _member(session, by)
+        if session.scalar(sa.select(Client.id).where(Client.client_number == client_number)) is not None:
+            raise SbrflowError(f"client number {client_number!r} is taken")
+        client = Client(client_number=client_number, name=name, kind=kind_value, status=chosen)
+        session.add(client)
+        session.flush()
+        log_status(session, client.id, None, chosen, member.code, note)
+    return {"client_number": client_number, "status": chosen.value}
 
 
 def status_report(client_number: str, today: date | None = None) -> dict[str, object]:

@@ -59,3 +59,13 @@ def test_crm_same_address_lists_the_others(db, tmp_path):
     assert result.exit_code == 0
     assert "client   1002" in result.output and "contact  C001" in result.output and "2 others" in result.output
     assert crm("same-address", "nobody").exit_code == 2
+
+
+def test_a_new_registration_starts_as_prospect_or_klantaanvraag_never_as_klant(db, tmp_path):
+    import_workbook(office(tmp_path))
+    refused = crm("register", "1010", "--name", "Nieuw B.V.", "--type", "Bedrijf", "--by", "PK", "--status", "Klant")
+    assert refused.exit_code == 1 and "cannot start as Klant" in refused.output
+    made = crm("register", "1010", "--name", "Nieuw B.V.", "--type", "Bedrijf", "--by", "PK",
+               "--status", "Klantaanvraag")
+    assert made.exit_code == 0 and "registered as client_request" in made.output
+    assert "PK: - → client_request" in crm("status", "1010").output
