@@ -451,3 +451,12 @@ def test_a_tab_separated_utf16_export_is_read(tmp_path):
     data = read_workbook(tmp_path / "Medewerkers.csv")
     assert data.problems == ()
     assert data.team == (TeamMemberRow("Medewerkers.csv", 2, "JDV", "Jeroen", None, False),)
+
+
+def test_the_english_template_has_the_structure_sheets_and_reads_back_empty(tmp_path):
+    path = write_template(tmp_path / "template-en.xlsx", english=True)
+    names = openpyxl.load_workbook(path).sheetnames
+    assert names[:9] == ["clients", "contacts", "team", "client_relations", "locations", "addresses",
+                         "general_addressees", "shareholdings", "documents"]
+    data = read_workbook(path)
+    assert data.problems == () and set(data.row_counts) >= {"relations", "general", "documents"}
