@@ -319,17 +319,22 @@ def check_cluster_depth(session: Session, data: WorkbookData) -> WorkbookData:
     in_file = {c.client_number: c for c in data.clients}
     named = {c.cluster_head for c in data.clients if c.cluster_head and c.cluster_head != c.client_number}
     head, member = sa.orm.aliased(Client), sa.orm.aliased(Client)
+    outside = named - set(in_file)
     # Heads named in the file that sbrflow has in another cluster (and the file does not move out of it).
-    heads_heads = dict(session.execute(
-        sa.select(member.client_number, head.client_number).join(head, head.id == member.cluster_head_id)
-        .where(member.client_number.in_(list(named - set(in_file))), head.id != member.id)).all()) if named else {}
+    heads_heads: dict[str, str] = {}
+    for chunk in chunks(outside):
+        heads_heads.update(session.execute(
+            sa.select(member.client_number, head.client_number).join(head, head.id == member.cluster_head_id)
+            .where(member.client_number.in_(chunk), head.id != member.id)).all())
     # Clients the file puts in a cluster that sbrflow has as the head of other clients (not in the file).
     moving = [c.client_number for c in data.clients if c.cluster_head and c.cluster_head != c.client_number]
-    members_of = dict(session.execute(
-        sa.select(head.client_number, sa.func.min(member.client_number)).join(member, member.cluster_head_id == head.id)
-        .where(head.client_number.in_(moving), member.id != head.id,
-               member.client_number.not_in(list(in_file)) if in_file else sa.true())
-        .group_by(head.client_number)).all()) if moving else {}
+    members_of: dict[str, str] = {}
+    for chunk in chunks(moving):
+        for head_number, member_number in session.execute(
+            sa.select(head.client_number, member.client_number).join(member, member.cluster_head_id == head.id)
+            .where(head.client_number.in_(chunk), member.id != head.id)):
+            if member_number not in in_file:  # (a member in the file moves with it, or is checked there)
+                members_of[head_number] = min(member_number, members_of.get(head_number, member_number))
     problems, failed = [], {}
     for client in data.clients:
         target = client.cluster_head
