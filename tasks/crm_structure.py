@@ -280,8 +280,13 @@ def same_address(number: str) -> list[dict[str, object]]:
         column, owner_id = (Address.client_id, client_id) if client_id is not None else (Address.person_id, person_id)
         own = column == owner_id
         others_only = sa.or_(column.is_(None), column != owner_id)  # NOT (NULL = x) would drop every other owner
+        # A contact tied to a location is at the location's address too.
+        own_locations = [] if person_id is None else list(session.scalars(
+            sa.select(ClientContact.location_id).where(ClientContact.person_id == person_id,
+                                                       ClientContact.location_id.is_not(None))))
+        mine = sa.or_(own, Address.location_id.in_(own_locations)) if own_locations else own
         places = {(a.postcode, a.house_number, a.house_number_addition) for a in session.scalars(
-            sa.select(Address).where(own, Address.postcode.is_not(None), Address.house_number.is_not(None)))}
+            sa.select(Address).where(mine, Address.postcode.is_not(None), Address.house_number.is_not(None)))}
         rows: list[dict[str, object]] = []
         seen: set[tuple[str, str]] = set()
         for postcode, house, addition in sorted(places, key=str):
@@ -301,8 +306,19 @@ def same_address(number: str) -> list[dict[str, object]]:
                     what, key = "contact", person.contact_number
                     name = " ".join(p for p in (person.first_name, person.name_prefix, person.last_name) if p)
                 else:
+                    if location.id in own_locations:
+                        continue
                     owner = session.get(Client, location.client_id)
                     what, key, name = "location", f"{owner.client_number}/{location.code}", location.name
+                    # …and so are the contacts working there.
+                    for worker in session.scalars(sa.select(Person).join(ClientContact).where(
+                            ClientContact.location_id == location.id, Person.id != (person_id or 0))):
+                        if ("contact", worker.contact_number) not in seen:
+                            seen.add(("contact", worker.contact_number))
+                            rows.append({"what": "contact", "number": worker.contact_number,
+                                         "name": " ".join(p for p in (worker.first_name, worker.name_prefix,
+                                                                      worker.last_name) if p),
+                                         "kind": f"at location {location.code}", "address": _address_text(address)})
                 if (what, key) in seen:
                     continue
                 seen.add((what, key))

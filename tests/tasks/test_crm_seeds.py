@@ -392,3 +392,20 @@ def test_an_open_case_shows_a_werkstop_set_after_it_started(db):
         rows = list_cases(session, client_number="6")
     assert rows and all(r["work_stop"] == "dossier incompleet" for r in rows)
     assert all(r["state"] == "waiting_for_return" for r in rows)  # an open case runs on; it shows the stop
+
+
+def test_a_contact_at_a_location_is_at_its_address_for_same_address(db, tmp_path):
+    headers = [*CONTACTS, "Locatiecode"]
+    structure = dict(STRUCTURE, Adressen=[*STRUCTURE["Adressen"],
+                                          ["1001", None, "Postadres", "Ambachtsweg", "7", "3433 PT", "Nieuwegein"]])
+    path = book(tmp_path / "loc.xlsx", Cliënten=[CLIENTS,
+                ["1002", "Jansen Bouw B.V.", "Bedrijf", "Klant", "BV", "111222333", "Ja", "Ja"],
+                ["1001", "Jansen Holding B.V.", "Bedrijf", "Klant", "BV", "001000044", "Ja", "Ja"],
+                ["9001", "Rabobank", "Relatie-Bedrijf", "Relatie", None, None, None, None]],
+                Contacten=[headers, ["C002", "Berg", "info@bouw.example", "1002", None, "Nee", None, None, None, "L1"],
+                           ["C001", "Jansen", "piet@jansen.example", "1001", 100, "Nee", None, None, None, None]],
+                Medewerkers=TEAM, **structure)
+    assert import_workbook(path).ok
+    at_holding_post = {(r["what"], r["number"]) for r in same_address("1001")}
+    assert {("location", "1002/L1"), ("contact", "C002")} <= at_holding_post
+    assert ("client", "1001") in {(r["what"], r["number"]) for r in same_address("C002")}
