@@ -120,6 +120,8 @@ class ClientContact(Base):
     is_pseudo_ubo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The location (vestiging) of the client where this person works: their address is the location's.
     location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("location.id", ondelete="SET NULL"))
+    # AuditCase's "Bedrijf" tab: the person's (e.g. a DGA's) post goes to this client's business address.
+    correspondence_at_client: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     client: Mapped[Client] = relationship(back_populates="contacts")
     person: Mapped[Person] = relationship(back_populates="client_links")

@@ -25,7 +25,8 @@ CHUNK = 5000  # keys per IN (...): far below SQLite's 32,766 bound parameters
 CLIENT_FIELDS = ("name", "kind", "status", "legal_form", "rsin", "bsn", "ob_number", "vat_id",
                  "payroll_tax_number", "kvk_number", "sbr_enabled", "ideal_enabled", "work_stop", "work_stop_reason",
                  "work_stop_since")
-LINK_FIELDS = ("function", "is_primary", "portal_access", "share_percentage", "is_pseudo_ubo")
+LINK_FIELDS = ("function", "is_primary", "portal_access", "share_percentage", "is_pseudo_ubo",
+               "correspondence_at_client")
 TEAM_FIELDS = ("name", "email", "active", "client_approver", "central_admin")
 _SUBSCRIBED = {"vat_frequency": Product.VAT_RETURN, "payroll_frequency": Product.PAYROLL_RETURN}
 _ROLE_COLUMNS = tuple((role, role.value) for role in Role)  # enum attribute access is slow in a 20,000-row loop

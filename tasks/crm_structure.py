@@ -284,7 +284,12 @@ def same_address(number: str) -> list[dict[str, object]]:
         own_locations = [] if person_id is None else list(session.scalars(
             sa.select(ClientContact.location_id).where(ClientContact.person_id == person_id,
                                                        ClientContact.location_id.is_not(None))))
-        mine = sa.or_(own, Address.location_id.in_(own_locations)) if own_locations else own
+        # A person whose post goes to a client's business address is at that address too.
+        via_client = [] if person_id is None else list(session.scalars(
+            sa.select(ClientContact.client_id).where(ClientContact.person_id == person_id,
+                                                     ClientContact.correspondence_at_client)))
+        mine = sa.or_(own, Address.location_id.in_(own_locations) if own_locations else sa.false(),
+                      Address.client_id.in_(via_client) if via_client else sa.false())
         places = {(a.postcode, a.house_number, a.house_number_addition) for a in session.scalars(
             sa.select(Address).where(mine, Address.postcode.is_not(None), Address.house_number.is_not(None)))}
         rows: list[dict[str, object]] = []

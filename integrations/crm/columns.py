@@ -173,6 +173,9 @@ CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "p
     Column("location_code", "Locatiecode", "location_code", cells.code, ("vestiging", "locatie"), **_ID,
            help="The client's location (see Locaties) where this person works: their address is the location's.",
            example=""),
+    Column("correspondence_at_client", "Post naar bedrijfsadres", "correspondence_at_client", cells.yes_no,
+           ("correspondentie via bedrijf", "post via bedrijf"), default=False,
+           help="Ja when this person's post (e.g. a DGA's) goes to this client's business address.", example="Nee"),
     Column("head_contact_number", "Hoofdcontactnummer", "head_contact_number", cells.code,
            ("hoofdcontactpersoon", "head_contact", "hoofdpersoon"), **_ID,
            help="The contact number of the same human registered under another number: this registration "

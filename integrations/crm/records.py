@@ -137,6 +137,7 @@ class ContactRow:
     id_verified_on: date | None = None
     is_pseudo_ubo: bool = False
     location_code: str | None = None  # the client's location where the person works
+    correspondence_at_client: bool = False  # post to this client's business address
     head_contact_number: str | None = None  # merge this registration into that person (Hoofdcontactnummer)
     merged_from: str | None = None  # set by the importer: the row's own number, now that it is the head's row
 

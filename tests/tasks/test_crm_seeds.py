@@ -409,3 +409,20 @@ def test_a_contact_at_a_location_is_at_its_address_for_same_address(db, tmp_path
     at_holding_post = {(r["what"], r["number"]) for r in same_address("1001")}
     assert {("location", "1002/L1"), ("contact", "C002")} <= at_holding_post
     assert ("client", "1001") in {(r["what"], r["number"]) for r in same_address("C002")}
+
+
+def test_a_dga_whose_post_goes_to_the_business_address_is_at_that_address(db, tmp_path):
+    headers = [*CONTACTS, "Post naar bedrijfsadres"]
+    path = office(tmp_path, **STRUCTURE)
+    book(path, Cliënten=[CLIENTS, ["1002", "Jansen Bouw B.V.", "Bedrijf", "Klant", "BV", "111222333", "Ja", "Ja"],
+                         ["1001", "Jansen Holding B.V.", "Bedrijf", "Klant", "BV", "001000044", "Ja", "Ja"],
+                         ["9001", "Rabobank", "Relatie-Bedrijf", "Relatie", None, None, None, None]],
+         Contacten=[headers, ["C005", "Vries", "dga@bouw.example", "1002", 100, "Nee", None, None, None, "Ja"],
+                    ["C001", "Jansen", "piet@jansen.example", "1001", 100, "Nee", None, None, None, "Nee"]],
+         Medewerkers=TEAM, **STRUCTURE)
+    assert import_workbook(path).ok
+    with unit_of_work() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(ClientContact)
+                              .where(ClientContact.correspondence_at_client)) == 1
+    assert {("client", "1001"), ("client", "1002")} <= {(r["what"], r["number"]) for r in same_address("C005")}
+    assert import_workbook(path).writes == 0
