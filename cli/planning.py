@@ -98,6 +98,8 @@ def list_cases(
         return
     for r in rows:
         why = "; ".join(x["message"] for x in r["blocked_reasons"] or [])
+        if r.get("work_stop") and "werkstop" not in why:
+            why = f"werkstop: {r['work_stop']}" + (f"; {why}" if why else "")
         typer.echo(f"{r['id']:>7} {r['client_number']:<10} {r['product']:<16} {r['period_label']:<12} "
                    f"{r['state']:<18} {r['deadline_effective'] or '':<10} {why}")
     typer.echo(f"{len(rows)} case(s)" + (f" (first {limit}; use --limit)" if len(rows) == limit else ""))

@@ -17,15 +17,26 @@ class ClientKind(StrEnum):
 
 
 class ClientStatus(StrEnum):
-    """Klantstatus. Only CLIENT takes part in integrations and planning."""
+    """Klantstatus (AuditCase's list). Only CLIENT takes part in integrations and planning.
+
+    RELATION and OWN_SERVICE_PROVIDER are not clients at all: banks, notaries, the Chamber of
+    Commerce, the office's own suppliers.
+    """
 
     SUSPECT = "suspect"
     PROSPECT = "prospect"
-    ACCEPTANCE_DRAFT = "acceptance_draft"
-    ACCEPTANCE_REVIEW = "acceptance_review"
-    ACCEPTANCE_ADMIN = "acceptance_admin"
+    CLIENT_REQUEST = "client_request"  # klantaanvraag
+    ACCEPTANCE_DRAFT = "acceptance_draft"  # klantacceptatie-concept
+    ACCEPTANCE_REVIEW = "acceptance_review"  # klantacceptatie-ter goedkeuring
+    ACCEPTANCE_ADMIN = "acceptance_admin"  # klantacceptatie-centrale administratie
     CLIENT = "client"
-    FORMER_CLIENT = "former_client"
+    FORMER_CLIENT = "former_client"  # geen klant meer
+    RELATION = "relation"  # relatie
+    OWN_SERVICE_PROVIDER = "own_service_provider"  # dienstverlener eigen organisatie
+
+
+# Statuses of registrations that are not (and never become) clients.
+NON_CLIENT_STATUSES = frozenset({ClientStatus.RELATION, ClientStatus.OWN_SERVICE_PROVIDER})
 
 
 class Role(StrEnum):
@@ -80,3 +91,31 @@ class LegalForm(StrEnum):
     ASSOCIATION = "association"  # vereniging
     COOPERATIVE = "cooperative"  # coöperatie
     OTHER = "other"
+
+
+class DocumentKind(StrEnum):
+    """Client documents that acceptance needs."""
+
+    ENGAGEMENT_LETTER = "engagement_letter"  # getekende opdrachtbevestiging
+    KVK_EXTRACT = "kvk_extract"  # uittreksel Kamer van Koophandel
+
+
+class RelationType(StrEnum):
+    """How a relation (non-client) is tied to a client: "Relatie bij Klant"."""
+
+    BANK = "bank"
+    NOTARY = "notary"
+    PREVIOUS_ACCOUNTANT = "previous_accountant"
+    INSURER = "insurer"
+    LAWYER = "lawyer"
+    TAX_ADVISOR = "tax_advisor"
+    PENSION_FUND = "pension_fund"
+    OTHER = "other"
+
+
+class AddressKind(StrEnum):
+    """Bezoekadres, postadres, correspondentieadres."""
+
+    VISITING = "visiting"
+    POSTAL = "postal"
+    CORRESPONDENCE = "correspondence"

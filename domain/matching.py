@@ -15,7 +15,12 @@ from enum import StrEnum
 
 from sbrflow.domain.enums import ClientStatus, Frequency, Product, Tax
 from sbrflow.domain.errors import InvalidIdentifier, InvalidPeriod
-from sbrflow.domain.identifiers import normalize_ob_number, normalize_payroll_tax_number, normalize_rsin
+from sbrflow.domain.identifiers import (
+    mask_identifier,
+    normalize_ob_number,
+    normalize_payroll_tax_number,
+    normalize_rsin,
+)
 from sbrflow.domain.periods import period_for
 
 
@@ -155,14 +160,29 @@ def _is_period_of(sub: SubscriptionFacts, start: date, end: date) -> bool:
     return (period.start, period.end) == (start, end)
 
 
+def shown_fiscal_id(fiscal_id: str, found: Iterable[ClientCandidate]) -> str:
+    """The fiscal number as a sentence may show it: masked when it may hold a BSN (personal data).
+
+    It holds a BSN when a candidate client (a person, a sole trader) has that BSN as its first nine
+    digits. A number no client has is shown whole: the operator needs it to find the client, and
+    nothing says whose number it is.
+    """
+    digits = re.sub(r"\D", "", fiscal_id)[:9]
+    if any(c.bsn and c.bsn == digits for c in found):
+        return mask_identifier(fiscal_id)
+    return fiscal_id
+
+
 def match_return(ret: ReturnFacts, index: MatchIndex, *, today: date) -> MatchOutcome:
     """Decide where one return belongs; the reasons are checked in the order an operator fixes them."""
     found = index.candidates(ret.tax, ret.fiscal_id)
     if not found:
-        return _unmatched(ret, MatchReason.UNKNOWN_IDENTIFIER, f"no client has {ret.tax.value} number {ret.fiscal_id}")
+        return _unmatched(ret, MatchReason.UNKNOWN_IDENTIFIER,
+                          f"no client has {ret.tax.value} number {shown_fiscal_id(ret.fiscal_id, found)}")
     if len(found) > 1:
         numbers = ", ".join(sorted(c.client_number for c in found))
-        return _unmatched(ret, MatchReason.AMBIGUOUS, f"{ret.fiscal_id} belongs to several clients: {numbers}")
+        return _unmatched(ret, MatchReason.AMBIGUOUS,
+                          f"{shown_fiscal_id(ret.fiscal_id, found)} belongs to several clients: {numbers}")
     client = found[0]
     if client.status is not ClientStatus.CLIENT:
         return _unmatched(ret, MatchReason.CLIENT_NOT_ACTIVE,

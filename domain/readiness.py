@@ -7,12 +7,12 @@ blocked, with these reasons). Pure: the caller gathers the facts; nothing here r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sbrflow.domain.enums import ClientKind, ClientStatus, LegalForm, Product, Role
+from sbrflow.domain.enums import ClientKind, ClientStatus, DocumentKind, LegalForm, Product, Role
 from sbrflow.domain.errors import InvalidIdentifier
 from sbrflow.domain.identifiers import (
     normalize_bsn,
@@ -21,6 +21,7 @@ from sbrflow.domain.identifiers import (
     normalize_payroll_tax_number,
     normalize_rsin,
 )
+from sbrflow.domain.wwft import needs_ubo
 
 # Wwft: a person holding more than 25 % is a UBO (office setting; the seed data of some packages say 20 %).
 DEFAULT_UBO_THRESHOLD = Decimal("25")
@@ -45,6 +46,9 @@ class Reason(StrEnum):
     SBR_NOT_ENABLED = "sbr_not_enabled"
     IDEAL_NOT_ENABLED = "ideal_not_enabled"
     UBO_NOT_IDENTIFIED = "ubo_not_identified"
+    UBO_UNKNOWN = "ubo_unknown"
+    WORK_STOP = "work_stop"
+    DOCUMENT_MISSING = "document_missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,8 @@ class ContactFacts:
     id_document_number: str | None = None
     id_document_expires_on: date | None = None
     id_verified_on: date | None = None
+    # An owner through a holding who is not a contact of this client: counts for UBO, not for e-mail.
+    owner_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +95,12 @@ class ClientFacts:
     # Per product with its own assignments: the roles held for that product (an override wins over
     # the general holder, and counts only when its member is active). Products not listed use `roles`.
     roles_for: Mapping[Product, frozenset[Role]] = field(default_factory=dict)
+    # Contacts with their effective share (direct + through holdings), plus owners who are not contacts.
     contacts: tuple[ContactFacts, ...] = field(default_factory=tuple)
+    work_stop: bool = False
+    work_stop_reason: str | None = None
+    work_stop_since: date | None = None
+    documents: frozenset[DocumentKind] = frozenset()  # the acceptance documents registered
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,16 +178,22 @@ def _fiscal_problems(facts: ClientFacts, products: Iterable[Product]) -> list[Pr
 
 def _contact_problems(facts: ClientFacts, today: date, ubo_threshold: Decimal) -> list[Problem]:
     problems: list[Problem] = []
-    if not any(c.email and not c.email_shared and _valid(normalize_email, c.email) for c in facts.contacts):
+    if not any(c.email and not c.email_shared and not c.owner_only and _valid(normalize_email, c.email)
+               for c in facts.contacts):
         problems.append(Problem(Reason.NO_CONTACT_EMAIL,
                                 "no contact person with a valid e-mail address of their own"))
+    found = False
     for contact in facts.contacts:
         is_ubo = contact.is_pseudo_ubo or (
             contact.share_percentage is not None and contact.share_percentage > ubo_threshold
         )
+        found |= is_ubo
         if is_ubo and not is_identified(contact, today):
             problems.append(Problem(Reason.UBO_NOT_IDENTIFIED,
                                     f"UBO {contact.contact_number} has no valid identification (Wwft)"))
+    if not found and needs_ubo(facts.kind, facts.legal_form):
+        problems.append(Problem(Reason.UBO_UNKNOWN, f"no UBO (more than {ubo_threshold.normalize():f} %, directly "
+                                                    "or through holdings) and no pseudo-UBO is registered (Wwft)"))
     return problems
 
 
@@ -202,6 +219,10 @@ def readiness_problems(
     if facts.status is not ClientStatus.CLIENT:
         return [Problem(Reason.NOT_A_CLIENT, f"status is {facts.status.value}, only 'client' is planned")]
     problems: list[Problem] = []
+    if facts.work_stop:
+        since = f" since {facts.work_stop_since.isoformat()}" if facts.work_stop_since else ""
+        why = f": {facts.work_stop_reason}" if facts.work_stop_reason else ""
+        problems.append(Problem(Reason.WORK_STOP, f"werkstop{since}{why}"))
     if product is not None and product not in facts.products:
         problems.append(Problem(Reason.PRODUCT_NOT_LINKED, f"the client does not take {product.value}"))
     products = [product] if product is not None else sorted(facts.products)
@@ -215,3 +236,28 @@ def readiness_problems(
         problems.append(Problem(Reason.IDEAL_NOT_ENABLED, "iDEAL is not enabled for this client"))
     problems += _contact_problems(facts, today, ubo_threshold)
     return problems
+
+
+def required_documents(facts: ClientFacts) -> list[DocumentKind]:
+    """The documents acceptance needs: a signed engagement letter, and a KvK extract for a company."""
+    needed = [DocumentKind.ENGAGEMENT_LETTER]
+    if facts.kind is ClientKind.COMPANY:
+        needed.append(DocumentKind.KVK_EXTRACT)
+    return needed
+
+
+def acceptance_problems(facts: ClientFacts, *, today: date,
+                        ubo_threshold: Decimal = DEFAULT_UBO_THRESHOLD) -> list[Problem]:
+    """What keeps a client from being accepted as Klant: readiness as a client, the Wwft items, documents."""
+    as_client = replace(facts, status=ClientStatus.CLIENT)
+    problems = readiness_problems(as_client, today=today, ubo_threshold=ubo_threshold)
+    for kind in required_documents(facts):
+        if kind not in facts.documents:
+            problems.append(Problem(Reason.DOCUMENT_MISSING, f"no {DOCUMENT_WORDS[kind]} is registered"))
+    return problems
+
+
+DOCUMENT_WORDS = {
+    DocumentKind.ENGAGEMENT_LETTER: "signed engagement letter (opdrachtbevestiging)",
+    DocumentKind.KVK_EXTRACT: "KvK extract (uittreksel Kamer van Koophandel)",
+}

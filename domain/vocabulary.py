@@ -13,7 +13,17 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import TypeVar
 
-from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
+from sbrflow.domain.enums import (
+    AddressKind,
+    ClientKind,
+    ClientStatus,
+    DocumentKind,
+    Frequency,
+    LegalForm,
+    Product,
+    RelationType,
+    Role,
+)
 from sbrflow.domain.errors import SbrflowError
 
 E = TypeVar("E", bound=StrEnum)
@@ -37,23 +47,38 @@ def word_key(value: object) -> str:
 
 
 _CLIENT_KINDS: dict[ClientKind, tuple[str, ...]] = {
-    ClientKind.COMPANY: ("Bedrijf", "company", "Klant-Bedrijf", "onderneming", "organisatie", "zakelijk"),
-    ClientKind.PERSON: ("Persoon", "person", "Klant-Persoon", "particulier", "natuurlijk persoon", "privé"),
+    ClientKind.COMPANY: ("Bedrijf", "company", "Klant-Bedrijf", "onderneming", "organisatie", "zakelijk",
+                         "Relatie-Bedrijf", "relation company"),
+    ClientKind.PERSON: ("Persoon", "person", "Klant-Persoon", "particulier", "natuurlijk persoon", "privé",
+                        "Relatie-Persoon", "relation person"),
 }
 _CLIENT_STATUSES: dict[ClientStatus, tuple[str, ...]] = {
-    ClientStatus.SUSPECT: ("Suspect",),
-    ClientStatus.PROSPECT: ("Prospect",),
-    ClientStatus.ACCEPTANCE_DRAFT: ("Acceptatie concept", "concept acceptatie", "acceptance draft"),
+    ClientStatus.SUSPECT: ("Suspect", "suspects"),
+    ClientStatus.PROSPECT: ("Prospect", "prospects"),
+    ClientStatus.CLIENT_REQUEST: ("Klantaanvraag", "cliëntaanvraag", "aanvraag", "client request"),
+    ClientStatus.ACCEPTANCE_DRAFT: (
+        "Klantacceptatie-concept", "Acceptatie concept", "concept acceptatie", "acceptance draft",
+        "klantacceptatie concept", "concept",
+    ),
     ClientStatus.ACCEPTANCE_REVIEW: (
-        "Acceptatie beoordeling", "acceptatie review", "acceptatie controle", "acceptatie ter beoordeling",
+        "Klantacceptatie-ter goedkeuring", "Acceptatie beoordeling", "acceptatie review", "acceptatie controle",
+        "acceptatie ter beoordeling", "acceptatie ter goedkeuring", "klantacceptatie goedkeuring",
+        "acceptance review", "ter goedkeuring",
     ),
     ClientStatus.ACCEPTANCE_ADMIN: (
-        "Acceptatie administratie", "acceptatie admin", "acceptatie administratief", "acceptance administration",
+        "Klantacceptatie-centrale administratie", "Acceptatie administratie", "acceptatie admin",
+        "acceptatie administratief", "acceptance administration", "acceptatie centrale administratie",
+        "centrale administratie",
     ),
-    ClientStatus.CLIENT: ("Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer"),
+    ClientStatus.CLIENT: ("Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer", "klanten"),
     ClientStatus.FORMER_CLIENT: (
-        "Oud-klant", "Ex-klant", "Former client", "oud-cliënt", "ex-cliënt", "ex-client", "voormalig klant",
-        "voormalige klant", "beëindigd", "vertrokken",
+        "Geen klant meer", "Oud-klant", "Ex-klant", "Former client", "oud-cliënt", "ex-cliënt", "ex-client",
+        "voormalig klant", "voormalige klant", "beëindigd", "vertrokken", "geen cliënt meer",
+    ),
+    ClientStatus.RELATION: ("Relatie", "Relaties", "relation", "relations"),
+    ClientStatus.OWN_SERVICE_PROVIDER: (
+        "Dienstverlener eigen organisatie", "Dienstverleners eigen organisatie", "eigen dienstverlener",
+        "own service provider",
     ),
 }
 _LEGAL_FORMS: dict[LegalForm, tuple[str, ...]] = {
@@ -99,6 +124,29 @@ _PRODUCTS: dict[Product, tuple[str, ...]] = {
     Product.CORPORATE_TAX: ("Aangifte VPB", "aangifte vennootschapsbelasting", "vpb", "corporate tax"),
     Product.ANNUAL_ACCOUNTS: ("Jaarrekening", "annual accounts", "jaarstukken"),
 }
+_DOCUMENT_KINDS: dict[DocumentKind, tuple[str, ...]] = {
+    DocumentKind.ENGAGEMENT_LETTER: ("Opdrachtbevestiging", "engagement letter", "getekende opdrachtbevestiging",
+                                     "opdrachtbrief"),
+    DocumentKind.KVK_EXTRACT: ("KvK-uittreksel", "kvk extract", "uittreksel kvk", "uittreksel handelsregister",
+                               "kvk"),
+}
+_RELATION_TYPES: dict[RelationType, tuple[str, ...]] = {
+    RelationType.BANK: ("Bank", "huisbank"),
+    RelationType.NOTARY: ("Notaris", "notary"),
+    RelationType.PREVIOUS_ACCOUNTANT: ("Accountant vorige", "vorige accountant", "previous accountant",
+                                       "accountant voorheen"),
+    RelationType.INSURER: ("Verzekeraar", "insurer", "verzekeringen"),
+    RelationType.LAWYER: ("Advocaat", "lawyer", "jurist"),
+    RelationType.TAX_ADVISOR: ("Belastingadviseur", "tax advisor", "fiscalist extern"),
+    RelationType.PENSION_FUND: ("Pensioenfonds", "pension fund", "pensioenuitvoerder"),
+    RelationType.OTHER: ("Overig", "other", "anders"),
+}
+_ADDRESS_KINDS: dict[AddressKind, tuple[str, ...]] = {
+    AddressKind.VISITING: ("Bezoekadres", "visiting", "visiting address", "vestigingsadres", "bezoek"),
+    AddressKind.POSTAL: ("Postadres", "postal", "postal address", "post"),
+    AddressKind.CORRESPONDENCE: ("Correspondentieadres", "correspondence", "correspondence address",
+                                 "correspondentie"),
+}
 _TRUE = ("Ja", "J", "yes", "y", "true", "waar", "1", "x", "aan", "on")
 _FALSE = ("Nee", "N", "no", "false", "onwaar", "0", "uit", "off")
 _MONTHS = {
@@ -126,11 +174,15 @@ _LEGAL_FORM_KEYS = _lookup(_LEGAL_FORMS)
 _FREQUENCY_KEYS = _lookup(_FREQUENCIES)
 _ROLE_KEYS = _lookup(_ROLES)
 _PRODUCT_KEYS = _lookup(_PRODUCTS)
+_DOCUMENT_KEYS = _lookup(_DOCUMENT_KINDS)
+_RELATION_KEYS = _lookup(_RELATION_TYPES)
+_ADDRESS_KEYS = _lookup(_ADDRESS_KINDS)
 _BOOL_KEYS = {word_key(word): True for word in _TRUE} | {word_key(word): False for word in _FALSE}
 _NOT_TAKEN_KEYS = {word_key(word) for word in _NOT_TAKEN}
 _WORDS_BY_ENUM: dict[type, Mapping] = {
     ClientKind: _CLIENT_KINDS, ClientStatus: _CLIENT_STATUSES, LegalForm: _LEGAL_FORMS,
-    Frequency: _FREQUENCIES, Role: _ROLES, Product: _PRODUCTS,
+    Frequency: _FREQUENCIES, Role: _ROLES, Product: _PRODUCTS, DocumentKind: _DOCUMENT_KINDS,
+    RelationType: _RELATION_TYPES, AddressKind: _ADDRESS_KINDS,
 }
 
 
@@ -139,6 +191,12 @@ def _parse(table: Mapping[str, E], words: Mapping[E, tuple[str, ...]], vocabular
     if member is None:
         raise UnknownWord(vocabulary, value, _accepted(words))
     return member
+
+
+def is_relation_type(value: object) -> bool:
+    """True for the registration types Relatie-Bedrijf and Relatie-Persoon (non-clients)."""
+    return word_key("" if value is None else value) in {word_key(w) for w in (
+        "Relatie-Bedrijf", "Relatie-Persoon", "relation company", "relation person")}
 
 
 def parse_client_kind(value: object) -> ClientKind:
@@ -164,6 +222,21 @@ def parse_role(value: object) -> Role:
 def parse_product(value: object) -> Product:
     """Map a product name (Aangifte BTW, loonheffingen, vat_return, …) onto Product."""
     return _parse(_PRODUCT_KEYS, _PRODUCTS, "product", value)
+
+
+def parse_document_kind(value: object) -> DocumentKind:
+    """Map Opdrachtbevestiging / KvK-uittreksel (engagement_letter, kvk_extract) onto DocumentKind."""
+    return _parse(_DOCUMENT_KEYS, _DOCUMENT_KINDS, "client document", value)
+
+
+def parse_relation_type(value: object) -> RelationType:
+    """Map Bank, Notaris, Accountant vorige, Verzekeraar, … onto RelationType."""
+    return _parse(_RELATION_KEYS, _RELATION_TYPES, "relation type", value)
+
+
+def parse_address_kind(value: object) -> AddressKind:
+    """Map Bezoekadres, Postadres, Correspondentieadres onto AddressKind."""
+    return _parse(_ADDRESS_KEYS, _ADDRESS_KINDS, "address type", value)
 
 
 def parse_filing_frequency(value: object) -> tuple[Frequency, int | None] | None:

@@ -12,6 +12,16 @@ from sbrflow.models.crm import (
     Subscription,
     TeamMember,
 )
+from sbrflow.models.crm_records import (
+    Address,
+    ClientDocument,
+    ClientStatusChange,
+    GeneralAddressee,
+    Location,
+    PersonAlias,
+    RelationLink,
+    Shareholding,
+)
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
 from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
@@ -24,6 +34,14 @@ __all__ = [
     "TeamAccount",
     "TeamSession",
     "ApprovalRequest",
+    "Address",
+    "ClientDocument",
+    "ClientStatusChange",
+    "GeneralAddressee",
+    "Location",
+    "PersonAlias",
+    "RelationLink",
+    "Shareholding",
     "AuditEvent",
     "CaseDocument",
     "ReturnMatch",

@@ -40,6 +40,10 @@ class Client(Timestamps, Base):
         sa.ForeignKey("client.id", ondelete="SET NULL"), index=True
     )
     billed_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id", ondelete="SET NULL"))
+    # Werkstop (AuditCase): while set, planning starts no new case for the client (reason work_stop).
+    work_stop: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    work_stop_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    work_stop_since: Mapped[date | None]
 
     cluster_head: Mapped[Client | None] = relationship(
         remote_side=[id], foreign_keys=[cluster_head_id], back_populates="cluster_members"
@@ -114,6 +118,10 @@ class ClientContact(Base):
     portal_access: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     share_percentage: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))  # for UBO
     is_pseudo_ubo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The location (vestiging) of the client where this person works: their address is the location's.
+    location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("location.id", ondelete="SET NULL"))
+    # AuditCase's "Bedrijf" tab: the person's (e.g. a DGA's) post goes to this client's business address.
+    correspondence_at_client: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     client: Mapped[Client] = relationship(back_populates="contacts")
     person: Mapped[Person] = relationship(back_populates="client_links")
@@ -142,6 +150,10 @@ class TeamMember(Timestamps, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Permissions on the acceptance path (domain/acceptance.py): who may approve a new client
+    # (ter goedkeuring → centrale administratie) and who registers it centrally (→ Klant).
+    client_approver: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    central_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
         return f"TeamMember({self.code!r})"

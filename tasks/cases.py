@@ -246,7 +246,7 @@ def list_cases(
     client_number: str | None = None, limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Cases matching the filters, newest period first, as plain dicts (for the CLI)."""
-    query = sa.select(T, C.c.client_number).join(C, C.c.id == T.c.client_id)
+    query = sa.select(T, C.c.client_number, C.c.work_stop, C.c.work_stop_reason).join(C, C.c.id == T.c.client_id)
     if state:
         query = query.where(T.c.state == state)
     if product:
@@ -267,5 +267,7 @@ def list_cases(
             "deadline": row["deadline"].isoformat() if row["deadline"] else None,
             "deadline_effective": row["deadline_effective"].isoformat() if row["deadline_effective"] else None,
             "blocked_reasons": row["blocked_reasons"],
+            # A werkstop set after the case started: it runs on, but everyone looking at it sees the stop.
+            "work_stop": (row["work_stop_reason"] or "werkstop") if row["work_stop"] else None,
         })
     return rows

@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sbrflow.models import BankAccount, Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.models import (
+    BankAccount,
+    Client,
+    ClientContact,
+    ClientStatusChange,
+    Person,
+    RoleAssignment,
+    Subscription,
+    TeamMember,
+)
 from sbrflow.models.bulk import bulk_insert, grouped
 from sbrflow.tasks.crm_store import Plan, chunks, id_map
 
@@ -24,6 +33,10 @@ def apply(session: Session, plan: Plan) -> set[int]:
     clients = id_map(session, Client.client_number, numbers)  # the ones that exist already
     late_refs = _insert_clients(session, plan, clients)
     _update(session, Client, [{**row, "updated_at": now} for row in plan.clients_changed])
+    # The import's status changes go into the same log as the acceptance steps, by `import`.
+    bulk_insert(session, ClientStatusChange, [
+        {"client_id": clients[number], "from_status": old, "to_status": new, "changed_by": "import",
+         "changed_at": now, "note": None} for number, old, new in plan.status_log])
     codes = {code for _, _, code in plan.roles_new} | {code for _, code in plan.roles_changed}
     members = id_map(session, TeamMember.code, codes)
     ref_rows: dict[str, dict] = {}

@@ -12,7 +12,16 @@ from sbrflow.domain import vocabulary
 from sbrflow.domain.enums import Frequency, Product
 from sbrflow.domain.errors import SbrflowError
 from sbrflow.integrations.crm import PERSON_FIELDS, write_csv, write_workbook
-from sbrflow.models import BankAccount, Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.models import (
+    BankAccount,
+    Client,
+    ClientContact,
+    Location,
+    Person,
+    RoleAssignment,
+    Subscription,
+    TeamMember,
+)
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_store import CLIENT_FIELDS, LINK_FIELDS, TEAM_FIELDS
 
@@ -100,13 +109,58 @@ def export_rows(session: Session, where: list) -> tuple[list[dict], list[dict], 
         {**row._asdict(), "client_number": numbers[row.client_id]}
         for row in session.execute(
             sa.select(ClientContact.client_id, Person.contact_number, *[getattr(Person, f) for f in PERSON_FIELDS],
-                      *[getattr(ClientContact, f) for f in LINK_FIELDS])
+                      *[getattr(ClientContact, f) for f in LINK_FIELDS], Location.code.label("location_code"))
             .join(Person, Person.id == ClientContact.person_id)
+            .outerjoin(Location, Location.id == ClientContact.location_id)
             .where(ClientContact.client_id.in_(chosen)).order_by(Person.contact_number, ClientContact.client_id))
     ]
     team = [row._asdict() for row in session.execute(
         sa.select(TeamMember.code, *[getattr(TeamMember, f) for f in TEAM_FIELDS]).order_by(TeamMember.code))]
     return clients, contacts, team
+
+
+def structure_rows(session: Session, where: list) -> dict[str, list[dict]]:
+    """The structure sheets' rows of the chosen clients (only the sheets that have rows)."""
+    from sbrflow.models import Address, ClientDocument, GeneralAddressee, Location, RelationLink, Shareholding
+
+    chosen = sa.select(Client.id).where(*where)
+    other = aliased(Client)
+    address_columns = [Address.street, Address.house_number, Address.house_number_addition, Address.postcode,
+                       Address.city, Address.country]
+    rows: dict[str, list[dict]] = {
+        "relations": [r._asdict() for r in session.execute(
+            sa.select(Client.client_number, other.client_number.label("relation_number"), RelationLink.relation_type)
+            .join(RelationLink, RelationLink.client_id == Client.id).join(other, other.id == RelationLink.relation_id)
+            .where(Client.id.in_(chosen)).order_by(Client.client_number, other.client_number))],
+        "locations": [r._asdict() for r in session.execute(
+            sa.select(Client.client_number, Location.code, Location.name, *address_columns)
+            .join(Location, Location.client_id == Client.id).outerjoin(Address, Address.location_id == Location.id)
+            .where(Client.id.in_(chosen)).order_by(Client.client_number, Location.code))],
+        "addresses": [r._asdict() for r in session.execute(
+            sa.select(Client.client_number, sa.null().label("contact_number"), Address.kind, *address_columns)
+            .join(Address, Address.client_id == Client.id).where(Client.id.in_(chosen))
+            .order_by(Client.client_number, Address.kind))]
+        + [r._asdict() for r in session.execute(
+            sa.select(sa.null().label("client_number"), Person.contact_number, Address.kind, *address_columns)
+            .join(Address, Address.person_id == Person.id)
+            .where(Person.id.in_(sa.select(ClientContact.person_id).where(ClientContact.client_id.in_(chosen))))
+            .order_by(Person.contact_number, Address.kind))],
+        "general": [r._asdict() for r in session.execute(
+            sa.select(Client.client_number, GeneralAddressee.name, GeneralAddressee.email,
+                      Location.code.label("location_code"))
+            .join(GeneralAddressee, GeneralAddressee.client_id == Client.id)
+            .outerjoin(Location, Location.id == GeneralAddressee.location_id)
+            .where(Client.id.in_(chosen)).order_by(Client.client_number, GeneralAddressee.name))],
+        "shareholdings": [r._asdict() for r in session.execute(
+            sa.select(Client.client_number, other.client_number.label("holder_number"), Shareholding.share_percentage)
+            .join(Shareholding, Shareholding.owned_id == Client.id).join(other, other.id == Shareholding.holder_id)
+            .where(Client.id.in_(chosen)).order_by(Client.client_number, other.client_number))],
+        "documents": [r._asdict() for r in session.execute(
+            sa.select(Client.client_number, ClientDocument.kind, ClientDocument.reference, ClientDocument.dated)
+            .join(ClientDocument, ClientDocument.client_id == Client.id).where(Client.id.in_(chosen))
+            .order_by(Client.client_number, ClientDocument.kind))],
+    }
+    return {kind: found for kind, found in rows.items() if found}
 
 
 def export_crm(path: str | Path, **filters: str | None) -> dict[str, object]:
@@ -118,9 +172,10 @@ def export_crm(path: str | Path, **filters: str | None) -> dict[str, object]:
     where = client_filter(**filters)
     with unit_of_work() as session:
         clients, contacts, team = export_rows(session, where)
+        structure = structure_rows(session, where)
     if suffix == ".xlsx":
         path.parent.mkdir(parents=True, exist_ok=True)
-        files = [write_workbook(path, clients, contacts, team)]
-    else:  # PATH.csv → PATH-clienten.csv, PATH-contacten.csv, PATH-medewerkers.csv
-        files = write_csv(path.parent, clients, contacts, team, prefix=f"{path.stem}-")
+        files = [write_workbook(path, clients, contacts, team, structure=structure)]
+    else:  # PATH.csv → PATH-clienten.csv, PATH-contacten.csv, PATH-medewerkers.csv (+ structure sheets)
+        files = write_csv(path.parent, clients, contacts, team, prefix=f"{path.stem}-", structure=structure)
     return {"clients": len(clients), "contacts": len(contacts), "team": len(team), "files": [str(f) for f in files]}

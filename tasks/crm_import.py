@@ -21,6 +21,8 @@ from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_apply import apply
 from sbrflow.tasks.crm_duplicates import PossibleDuplicate
 from sbrflow.tasks.crm_store import chunks, plan_changes
+from sbrflow.tasks.crm_merge import merge_persons, resolve_head_contacts
+from sbrflow.tasks.crm_structure import check_cluster_depth, resolve_structure, sync_structure
 
 SHEETS = ("clients", "contacts", "team")
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
@@ -86,14 +88,21 @@ def import_workbook(source: str | Path | Iterable[str | Path], *, partial: bool 
         known_clients = _known(session, Client.client_number, (r.value for r in data.unresolved_client_refs()))
         known_members = _known(session, TeamMember.code, (r.value for r in data.unresolved_member_codes()))
         data = data.resolve(known_clients, known_members)
+        data = check_cluster_depth(session, data)
+        data, merges = resolve_head_contacts(session, data)
+        data = resolve_structure(session, data)
         plan = plan_changes(session, data)
         write = not dry_run and (partial or not data.has_errors)
         changed = apply(session, plan) if write and plan.writes else set()
+        structure_counts, structure_writes = sync_structure(session, data, write=write)
+        structure_writes += merge_persons(session, merges, write=write)
         if not write:
             session.rollback()  # nothing was written; be explicit that nothing will be
     return ImportReport(
-        source=name, partial=partial, dry_run=dry_run, written=write, counts=_counts(data, plan.counts),
-        problems=data.problems, duplicates=tuple(plan.duplicates), writes=plan.writes if write else 0,
+        source=name, partial=partial, dry_run=dry_run, written=write,
+        counts=_counts(data, plan.counts) | structure_counts,
+        problems=data.problems, duplicates=tuple(plan.duplicates),
+        writes=(plan.writes + structure_writes) if write else 0,
         changed_client_ids=frozenset(changed),
     )
 

@@ -23,9 +23,11 @@ from sbrflow.tasks.crm_duplicates import PossibleDuplicate, find_possible_duplic
 
 CHUNK = 5000  # keys per IN (...): far below SQLite's 32,766 bound parameters
 CLIENT_FIELDS = ("name", "kind", "status", "legal_form", "rsin", "bsn", "ob_number", "vat_id",
-                 "payroll_tax_number", "kvk_number", "sbr_enabled", "ideal_enabled")
-LINK_FIELDS = ("function", "is_primary", "portal_access", "share_percentage")
-TEAM_FIELDS = ("name", "email", "active")
+                 "payroll_tax_number", "kvk_number", "sbr_enabled", "ideal_enabled", "work_stop", "work_stop_reason",
+                 "work_stop_since")
+LINK_FIELDS = ("function", "is_primary", "portal_access", "share_percentage", "is_pseudo_ubo",
+               "correspondence_at_client")
+TEAM_FIELDS = ("name", "email", "active", "client_approver", "central_admin")
 _SUBSCRIBED = {"vat_frequency": Product.VAT_RETURN, "payroll_frequency": Product.PAYROLL_RETURN}
 _ROLE_COLUMNS = tuple((role, role.value) for role in Role)  # enum attribute access is slow in a 20,000-row loop
 
@@ -65,6 +67,7 @@ class Plan:
     persons_changed: list[dict] = field(default_factory=list)
     links_new: list[dict] = field(default_factory=list)
     links_changed: list[dict] = field(default_factory=list)
+    status_log: list[tuple[str, object, object]] = field(default_factory=list)  # client, old, new status
     touched_clients: set[str] = field(default_factory=set)  # created or updated client numbers
     duplicates: list[PossibleDuplicate] = field(default_factory=list)
 
@@ -146,11 +149,14 @@ def _plan_clients(session: Session, data: WorkbookData, plan: Plan) -> None:
         current = existing.get(number)
         if current is None:
             plan.clients_new.append({"client_number": number, **wanted})
+            plan.status_log.append((number, None, wanted["status"]))
             changed = True
         else:
             changes = _changes(current, wanted)
             if changes:
                 plan.clients_changed.append({"id": current["id"], **changes})
+            if "status" in changes:
+                plan.status_log.append((number, current["status"], changes["status"]))
             changed = bool(changes)
         for name, target in refs.items():
             if (current or {}).get(name) != target:
@@ -238,10 +244,11 @@ def _plan_contacts(session: Session, data: WorkbookData, plan: Plan) -> None:
     link_fields = [name for name in LINK_FIELDS if name in present]
     persons = {}
     for row in data.contacts:  # the rows of one contact number agree on these (checked on reading)
-        persons.setdefault(row.contact_number, row)
+        if row.merged_from is None:  # a merged registration brings its links, not the head's details
+            persons.setdefault(row.contact_number, row)
     existing: dict[str, dict] = {}
     links: dict[tuple[str, str], dict] = {}
-    for chunk in chunks(persons):
+    for chunk in chunks({row.contact_number for row in data.contacts}):
         existing.update((row.contact_number, row._asdict()) for row in session.execute(
             sa.select(Person.id, Person.contact_number, *[getattr(Person, f) for f in PERSON_FIELDS])
             .where(Person.contact_number.in_(chunk))))
@@ -261,10 +268,14 @@ def _plan_contacts(session: Session, data: WorkbookData, plan: Plan) -> None:
         elif changes := _changes(current, wanted):
             plan.persons_changed.append({"id": current["id"], **changes})
             changed_persons.add(number)
+    planned: set[tuple[str, str]] = set()
     for row in data.contacts:
         person_new = row.contact_number not in existing
         status = "created" if person_new else "updated" if row.contact_number in changed_persons else "unchanged"
-        if row.client_number is not None:
+        if row.client_number is not None and (row.client_number, row.contact_number) in planned:
+            pass  # a merged registration's link the head has already: the head's own row wins
+        elif row.client_number is not None:
+            planned.add((row.client_number, row.contact_number))
             wanted = {name: getattr(row, name) for name in link_fields}
             current = links.get((row.client_number, row.contact_number))
             if current is None:

@@ -9,8 +9,26 @@ import sqlalchemy as sa
 from prefect import task
 
 from sbrflow.config.settings import get_settings
-from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
-from sbrflow.integrations.crm import write_workbook
+from sbrflow.domain.enums import (
+    NON_CLIENT_STATUSES,
+    AddressKind,
+    ClientKind,
+    ClientStatus,
+    Frequency,
+    LegalForm,
+    Product,
+    RelationType,
+    Role,
+)
+from sbrflow.integrations.crm import WorkbookData, write_workbook
+from sbrflow.integrations.crm.structure import (
+    AddressFields,
+    AddressRow,
+    LocationRow,
+    RelationRow,
+    ShareholdingRow,
+    Structure,
+)
 from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
 
@@ -59,6 +77,19 @@ PERSONS = [
      [("1002", "administratie", False, None)]),
     ("C003", "K.", "Kees", "de", "Wit", "kees@korenaar.example", [("1005", "eigenaar", True, None)]),
 ]
+
+# The demo's structure (issue 16): the holding's bank as a relation, a location of the building company,
+# addresses (the holding and Jansen Bouw share one), and the holding owning its work companies, so that
+# Piet Jansen (100 % of the holding) is UBO of Jansen Bouw (100 %) and Jansen Installatie (60 %) through it.
+BANK = ("9001", "Rabobank Utrecht")
+RELATIONS = [("1001", "9001", RelationType.BANK), ("1002", "9001", RelationType.BANK)]
+LOCATIONS = [("1002", "L1", "Werkplaats Nieuwegein", AddressFields("Ambachtsweg", "7", None, "3433 PT", "Nieuwegein"))]
+ADDRESSES = [
+    ("1001", AddressKind.VISITING, AddressFields("Dorpsstraat", "12", None, "3431 BK", "Nieuwegein")),
+    ("1002", AddressKind.VISITING, AddressFields("Dorpsstraat", "12", None, "3431 BK", "Nieuwegein")),
+    ("9001", AddressKind.POSTAL, AddressFields("Croeselaan", "18", None, "3521 CB", "Utrecht")),
+]
+HOLDINGS = [("1002", "1001", Decimal("100")), ("1003", "1001", Decimal("60"))]  # owned, holder, share
 
 ROLES = {Role.RELATIEBEHEERDER: "AB", Role.ACCOUNTANT: "JV", Role.FISCAAL: "SM",
          Role.ADMINISTRATIE: "PK", Role.SALARIS: "SM", Role.SECRETARIAAT: "AB"}
@@ -116,7 +147,29 @@ def complete_demo_office() -> dict[str, int]:
         started = session.execute(sa.update(Subscription).where(
             Subscription.client_id.in_(list(clients.values())), Subscription.active_from.is_(None))
             .values(active_from=DEMO_START)).rowcount
-    return {"subscriptions_added": len(new), "subscriptions_started": started}
+        relation_added = _add_demo_structure(session)
+    return {"subscriptions_added": len(new), "subscriptions_started": started, "relations_added": relation_added}
+
+
+def _add_demo_structure(session) -> int:
+    """The bank, its links, the location, addresses and holdings, written as an import of those sheets would."""
+    from sbrflow.tasks.crm_structure import sync_structure
+
+    added = 0
+    if session.scalar(sa.select(Client.id).where(Client.client_number == BANK[0])) is None:
+        session.add(Client(client_number=BANK[0], name=BANK[1], kind=ClientKind.COMPANY,
+                           status=ClientStatus.RELATION, legal_form=LegalForm.COOPERATIVE))
+        session.flush()
+        added = 1
+    demo = "demo"
+    structure = Structure(
+        relations=tuple(RelationRow(demo, 0, *row) for row in RELATIONS),
+        locations=tuple(LocationRow(demo, 0, *row) for row in LOCATIONS),
+        addresses=tuple(AddressRow(demo, 0, kind, address, number) for number, kind, address in ADDRESSES),
+        shareholdings=tuple(ShareholdingRow(demo, 0, *row) for row in HOLDINGS),
+    )
+    sync_structure(session, WorkbookData(structure=structure), write=True)
+    return added
 
 
 @task(name="summarise-office")
@@ -125,7 +178,12 @@ def summarise_office() -> dict[str, int]:
     with unit_of_work() as session:
         count = lambda stmt: session.scalar(sa.select(sa.func.count()).select_from(stmt))  # noqa: E731
         return {
-            "clients": count(Client),
+            "clients": session.scalar(
+                sa.select(sa.func.count()).where(Client.status.not_in(list(NON_CLIENT_STATUSES)))
+            ),
+            "relations": session.scalar(
+                sa.select(sa.func.count()).where(Client.status.in_(list(NON_CLIENT_STATUSES)))
+            ),
             "active_clients": session.scalar(
                 sa.select(sa.func.count()).where(Client.status == ClientStatus.CLIENT)
             ),

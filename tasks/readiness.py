@@ -19,7 +19,20 @@ from sbrflow.domain.readiness import (
     RoleHolders,
     readiness_problems,
 )
-from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.domain.wwft import effective_shares
+from sbrflow.models import (
+    Client,
+    ClientContact,
+    ClientDocument,
+    Person,
+    RoleAssignment,
+    Shareholding,
+    Subscription,
+    TeamMember,
+)
+
+_ID_FIELDS = (Person.id_document_type, Person.id_document_number, Person.id_document_expires_on,
+              Person.id_verified_on)
 
 
 def load_client_facts(
@@ -43,7 +56,8 @@ def load_client_facts(
     base = {row.id: row for row in session.execute(
         sa.select(Client.id, Client.client_number, Client.kind, Client.status, Client.legal_form, Client.rsin,
                   Client.bsn, Client.ob_number, Client.payroll_tax_number, Client.sbr_enabled,
-                  Client.ideal_enabled).where(*where)
+                  Client.ideal_enabled, Client.work_stop, Client.work_stop_reason, Client.work_stop_since)
+        .where(*where)
     )}
     if not base:
         return {}
@@ -82,12 +96,23 @@ def load_client_facts(
         .outerjoin(shared, shared.c.email == sa.func.lower(Person.email))
         .where(ClientContact.client_id.in_(chosen))
     )
+    owners = _owners_through_holdings(session, base)
     for (client_id, share, pseudo, number, email, email_shared, doc_type, doc_number, expires, verified) in rows:
+        effective = owners.get(client_id, {}).pop(number, None)
         contacts[client_id].append(ContactFacts(
-            contact_number=number, email=email, email_shared=bool(email_shared), share_percentage=share,
+            contact_number=number, email=email, email_shared=bool(email_shared),
+            share_percentage=effective[0] if effective else share,
             is_pseudo_ubo=pseudo, id_document_type=doc_type, id_document_number=doc_number,
             id_document_expires_on=expires, id_verified_on=verified,
         ))
+    for client_id, left in owners.items():  # owners through a holding who are no contact of the client
+        for number, (share, identification) in sorted(left.items()):
+            contacts[client_id].append(ContactFacts(number, share_percentage=share, owner_only=True, **identification))
+    documents: dict[int, set] = defaultdict(set)
+    for client_id, kind in session.execute(
+        sa.select(ClientDocument.client_id, ClientDocument.kind).where(ClientDocument.client_id.in_(chosen))
+    ):
+        documents[client_id].add(kind)
 
     return {
         cid: ClientFacts(
@@ -96,7 +121,8 @@ def load_client_facts(
             sbr_enabled=c.sbr_enabled, ideal_enabled=c.ideal_enabled,
             products=frozenset(products[cid]), contacts=tuple(contacts[cid]),
             roles=roles_for[cid].get(product, roles[cid]) if product else roles[cid],
-            roles_for=roles_for[cid],
+            roles_for=roles_for[cid], work_stop=c.work_stop, work_stop_reason=c.work_stop_reason,
+            work_stop_since=c.work_stop_since, documents=frozenset(documents[cid]),
         )
         for cid, c in base.items()
     }
@@ -121,6 +147,30 @@ def load_role_holders(session: Session, client_ids: Collection[int] | sa.Select 
         else:
             overrides[(client_id, role_product, role)] = (member_id, active)
     return RoleHolders(general, overrides)
+
+
+def _owners_through_holdings(session: Session, base: dict) -> dict[int, dict[str, tuple[Decimal, dict]]]:
+    """Per chosen client that a holding owns: person → (effective share, identification), via every chain.
+
+    Holdings are few next to clients: they are read whole, and only the holders' direct shareholders.
+    """
+    holdings = [tuple(row) for row in session.execute(
+        sa.select(Shareholding.holder_id, Shareholding.owned_id, Shareholding.share_percentage))]
+    if not holdings:
+        return {}
+    holders = {holder for holder, _, _ in holdings}
+    owned = {owned for _, owned, _ in holdings}
+    direct = session.execute(
+        sa.select(Person.contact_number, ClientContact.client_id, ClientContact.share_percentage, *_ID_FIELDS)
+        .join(Person, Person.id == ClientContact.person_id)
+        .where(ClientContact.client_id.in_(holders | owned), ClientContact.share_percentage > 0)).all()
+    identification = {row.contact_number: {"id_document_type": row.id_document_type,
+                                           "id_document_number": row.id_document_number,
+                                           "id_document_expires_on": row.id_document_expires_on,
+                                           "id_verified_on": row.id_verified_on} for row in direct}
+    shares = effective_shares([(r.contact_number, r.client_id, r.share_percentage) for r in direct], holdings)
+    return {cid: {number: (share, identification[number]) for number, share in shares[cid].items()}
+            for cid in base if cid in owned and cid in shares}
 
 
 _CHUNK = 5000  # client ids per IN (...): below SQLite's bound-parameter limit

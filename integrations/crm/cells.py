@@ -19,7 +19,7 @@ _DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
 _CENT = Decimal("0.01")
 _VAT_FREQUENCIES = (Frequency.MONTH, Frequency.QUARTER, Frequency.YEAR)
-_PAYROLL_FREQUENCIES = (Frequency.MONTH, Frequency.FOUR_WEEKLY, Frequency.YEAR)
+_PAYROLL_FREQUENCIES = (Frequency.MONTH, Frequency.FOUR_WEEKLY, Frequency.HALF_YEAR, Frequency.YEAR)
 
 
 def text(value: str) -> str:
@@ -61,11 +61,11 @@ def vat_frequency(value: str) -> tuple[Frequency, int | None] | None:
 
 
 def payroll_frequency(value: str) -> Frequency | None:
-    """Aangifte loonheffingen: Maand, 4-weken or Jaar; `Geen`/empty = not taken."""
+    """Aangifte loonheffingen: Maand, 4-weken, Halfjaar (binnenschippers) or Jaar; `Geen`/empty = not taken."""
     parsed = vocabulary.parse_filing_frequency(value)
     if parsed is not None and parsed[0] not in _PAYROLL_FREQUENCIES:
         raise ValueError(
-            f"'{value}' is not a filing frequency for payroll returns; use Maand, 4-weken or Jaar, "
+            f"'{value}' is not a filing frequency for payroll returns; use Maand, 4-weken, Halfjaar or Jaar, "
             "or leave it empty when the client does not take it"
         )
     return None if parsed is None else parsed[0]
@@ -119,3 +119,26 @@ def share_text(percent: Decimal) -> str:
     """Write a share so that `share()` reads it back unchanged (shares below 1 % get a % sign)."""
     plain = format(percent.normalize(), "f")
     return f"{plain}%" if 0 < percent < 1 else plain
+
+
+def postcode(value: str) -> str:
+    """A Dutch postcode, checked with python-stdnum (`1234ab` → `1234 AB`); a foreign one is kept as written."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.nl import postcode as nl_postcode
+
+    compact = value.replace(" ", "").upper()
+    if not re.fullmatch(r"\d{4}[A-Z]+", compact):
+        return value  # digits only (Belgium, Germany …) or another country's form
+    try:
+        return nl_postcode.validate(compact)
+    except ValidationError:
+        raise ValueError(f"'{value}' is not a Dutch postcode; write four digits and two letters, "
+                         "e.g. 1234 AB (never starting with 0, never SA, SD or SS)") from None
+
+
+def country(value: str) -> str:
+    """A two-letter country code (NL, BE, DE …)."""
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError(f"'{value}' is not a two-letter country code, e.g. NL or BE")
+    return code

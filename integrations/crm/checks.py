@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from sbrflow.domain.enums import NON_CLIENT_STATUSES
+from sbrflow.domain.vocabulary import is_relation_type
 from sbrflow.integrations.crm.records import PERSON_FIELDS
 from sbrflow.integrations.crm.validate import ParsedSheet
 
@@ -110,9 +112,49 @@ def check_fiscal_numbers(sheet: ParsedSheet) -> None:
                 )
 
 
+def check_registration_types(sheet: ParsedSheet) -> None:
+    """A Relatie-Bedrijf/-Persoon is not a client: its status must be Relatie or Dienstverlener eigen organisatie."""
+    if "status" not in sheet.headers:
+        return
+    for position, (text, status) in enumerate(zip(sheet.texts["kind"], sheet.values["status"], strict=True)):
+        if status is None or not is_relation_type(text) or status in NON_CLIENT_STATUSES:
+            continue
+        sheet.error(sheet.rows[position], "kind", text,
+                    f"A {text} is a relation, not a client: give it the status Relatie or Dienstverlener eigen "
+                    f"organisatie, or the type Bedrijf or Persoon.")
+
+
+def nesting_message(member: str, head: str, heads_head: str) -> str:
+    """Why a cluster deeper than one level is refused (AuditCase: one level, a client in one cluster)."""
+    return (f"Client {head} is itself in the cluster of {heads_head}, so {member} would be two levels deep; "
+            f"a cluster is one level deep: name {heads_head} as the cluster head, or take {head} out of "
+            f"{heads_head}'s cluster.")
+
+
+def check_cluster_depth(sheet: ParsedSheet) -> None:
+    """A cluster head is not itself a member of another cluster (clusters are one level deep)."""
+    if "cluster_head" not in sheet.headers:
+        return
+    numbers, heads = sheet.values["client_number"], sheet.values["cluster_head"]
+    head_of = {number: head for number, head in zip(numbers, heads, strict=True)
+               if number is not None and head is not None and head != number}
+    for position, (number, head) in enumerate(zip(numbers, heads, strict=True)):
+        if number is None or head is None or head == number:
+            continue
+        heads_head = head_of.get(head)
+        if heads_head is not None:
+            sheet.error(sheet.rows[position], "cluster_head", sheet.texts["cluster_head"][position],
+                        nesting_message(number, head, heads_head))
+
+
 def check_sheet(sheet: ParsedSheet) -> None:
     """Run the checks that need all rows of one sheet."""
     if not sheet.values:  # a required column is missing: there is nothing to compare
+        return
+    if sheet.spec.kind not in ("clients", "contacts", "team"):
+        from sbrflow.integrations.crm.structure import check_structure_sheet
+
+        check_structure_sheet(sheet)
         return
     check_duplicates(sheet)
     if sheet.spec.kind == "contacts":
@@ -120,3 +162,5 @@ def check_sheet(sheet: ParsedSheet) -> None:
         check_primary_contacts(sheet)
     elif sheet.spec.kind == "clients":
         check_fiscal_numbers(sheet)
+        check_registration_types(sheet)
+        check_cluster_depth(sheet)

@@ -73,9 +73,11 @@ CLIENTS = SheetSpec("clients", "Cliënten", "clients", ("klanten", "relaties", "
     Column("name", "Naam", "name", cells.text, ("clientnaam", "klantnaam", "bedrijfsnaam"), required=True,
            help="Name of the company or person.", example="Bakkerij de Vries B.V."),
     Column("kind", "Type", "kind", vocabulary.parse_client_kind, ("soort", "klanttype", "client_kind"),
-           required=True, help="Bedrijf or Persoon.", example="Bedrijf"),
+           required=True, help="Bedrijf or Persoon (Klant-Bedrijf, Klant-Persoon); Relatie-Bedrijf or "
+           "Relatie-Persoon for a relation (status Relatie or Dienstverlener eigen organisatie).", example="Bedrijf"),
     Column("status", "Klantstatus", "status", vocabulary.parse_client_status, ("clientstatus",), required=True,
-           help="Suspect, Prospect, Acceptatie concept/beoordeling/administratie, Klant or Oud-klant. "
+           help="Suspect, Prospect, Klantaanvraag, Klantacceptatie-concept / -ter goedkeuring / -centrale "
+                "administratie, Klant, Geen klant meer, Relatie or Dienstverlener eigen organisatie. "
                 "Only Klant takes part in planning.", example="Klant"),
     Column("legal_form", "Rechtsvorm", "legal_form", vocabulary.parse_legal_form,
            help="BV, NV, VOF, Maatschap, CV, Eenmanszaak, Stichting, Vereniging, Coöperatie, Natuurlijk persoon.",
@@ -103,7 +105,7 @@ CLIENTS = SheetSpec("clients", "Cliënten", "clients", ("klanten", "relaties", "
            example="Kwartaal"),
     Column("payroll_frequency", "Aangifte loonheffingen", "payroll_frequency", cells.payroll_frequency,
            ("aangifte lh", "loonaangifte", "payroll_return"),
-           help="Maand, 4-weken or Jaar; empty when not taken.", example="Maand"),
+           help="Maand, 4-weken, Halfjaar (binnenschippers) or Jaar; empty when not taken.", example="Maand"),
     _role(Role.RELATIEBEHEERDER, ("relationship_manager", "account manager"), "relationship management"),
     _role(Role.ACCOUNTANT, ("role_accountant",), "audit and compilation"),
     _role(Role.FISCAAL, ("fiscalist", "tax"), "tax work"),
@@ -119,6 +121,12 @@ CLIENTS = SheetSpec("clients", "Cliënten", "clients", ("klanten", "relaties", "
            example="1001"),
     Column("billed_to", "Facturatie aan", "billed_to", cells.code, ("factuur aan", "factureren aan"), **_ID,
            help="Client number that receives the invoice for this client.", example="1001"),
+    Column("work_stop", "Werkstop", "work_stop", cells.yes_no, ("work stop",), default=False,
+           help="Ja while no new work may start for this client (planning blocks with work_stop).", example="Nee"),
+    Column("work_stop_reason", "Werkstop reden", "work_stop_reason", cells.text, ("reden werkstop",),
+           help="Why the werkstop was set.", example="Facturen onbetaald"),
+    Column("work_stop_since", "Werkstop datum", "work_stop_since", cells.day, ("datum werkstop",),
+           help="Since when the werkstop holds.", example="01-03-2026"),
 ))
 
 CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "personen", "contact"), (
@@ -159,6 +167,20 @@ CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "p
            ("geldig tot",), example="01-05-2030"),
     Column("id_verified_on", "ID geverifieerd op", "id_verified_on", cells.day, ("geverifieerd op",),
            example="15-01-2026"),
+    Column("is_pseudo_ubo", "Pseudo-UBO", "pseudo_ubo", cells.yes_no, ("is_pseudo_ubo", "pseudo ubo"),
+           default=False, help="Ja when this person is the client's pseudo-UBO (senior management; Wwft) "
+                               "because no UBO can be found.", example="Nee"),
+    Column("location_code", "Locatiecode", "location_code", cells.code, ("vestiging", "locatie"), **_ID,
+           help="The client's location (see Locaties) where this person works: their address is the location's.",
+           example=""),
+    Column("correspondence_at_client", "Post naar bedrijfsadres", "correspondence_at_client", cells.yes_no,
+           ("correspondentie via bedrijf", "post via bedrijf"), default=False,
+           help="Ja when this person's post (e.g. a DGA's) goes to this client's business address.", example="Nee"),
+    Column("head_contact_number", "Hoofdcontactnummer", "head_contact_number", cells.code,
+           ("hoofdcontactpersoon", "head_contact", "hoofdpersoon"), **_ID,
+           help="The contact number of the same human registered under another number: this registration "
+                "is merged into that head person (its client links move over; the number stays as an alias).",
+           example=""),
 ))
 
 TEAM = SheetSpec("team", "Medewerkers", "team", ("medewerker", "employees", "staff", "team members"), (
@@ -169,9 +191,95 @@ TEAM = SheetSpec("team", "Medewerkers", "team", ("medewerker", "employees", "sta
            example="j.devos@kantoor.nl"),
     Column("active", "Actief", "active", cells.yes_no, ("in dienst",), default=True,
            help="Nee for members who left; empty means Ja.", example="Ja"),
+    Column("client_approver", "Klantacceptatie goedkeuren", "client_approver", cells.yes_no,
+           ("goedkeurder", "mag klant goedkeuren"), default=False,
+           help="Ja when the member may approve a new client (ter goedkeuring → centrale administratie).",
+           example="Nee"),
+    Column("central_admin", "Centrale administratie", "central_admin", cells.yes_no,
+           ("centrale administratie klantacceptatie",), default=False,
+           help="Ja when the member registers accepted clients centrally (centrale administratie → Klant).",
+           example="Nee"),
 ))
 
-SHEETS = (CLIENTS, CONTACTS, TEAM)
+def _address_columns() -> tuple[Column, ...]:
+    return (
+        Column("street", "Straat", "street", cells.text, ("straatnaam",), example="Dorpsstraat"),
+        Column("house_number", "Huisnummer", "house_number", cells.code, ("nummer", "huisnr"), **_ID, example="12"),
+        Column("house_number_addition", "Toevoeging", "house_number_addition", cells.text,
+               ("huisnummertoevoeging", "addition"), example="A"),
+        Column("postcode", "Postcode", "postcode", cells.postcode, ("zip", "postal code"),
+               help="Dutch postcode 1234 AB (checked); other countries as written.", example="1234 AB"),
+        Column("city", "Plaats", "city", cells.text, ("woonplaats", "vestigingsplaats", "town"), example="Utrecht"),
+        Column("country", "Land", "country", cells.country, ("landcode",), default="NL",
+               help="Two-letter country code; empty means NL.", example="NL"),
+    )
+
+
+_CLIENT_REF = dict(required=True, **_ID)
+RELATIONS = SheetSpec("relations", "Relaties bij klant", "client_relations",
+                      ("relatie bij klant", "relaties bij klanten", "relations"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer",), **_CLIENT_REF,
+           help="The client.", example="1001"),
+    Column("relation_number", "Relatienummer", "relation_number", cells.code, ("relatie",), **_CLIENT_REF,
+           help="Number of the relation (a row on Cliënten with status Relatie or Dienstverlener eigen organisatie).",
+           example="9001"),
+    Column("relation_type", "Soort relatie", "relation_type", vocabulary.parse_relation_type, ("soort", "type"),
+           required=True, help="Bank, Notaris, Accountant vorige, Verzekeraar, Advocaat, Belastingadviseur, "
+                               "Pensioenfonds or Overig.", example="Bank"),
+))
+LOCATIONS = SheetSpec("locations", "Locaties", "locations", ("vestigingen", "locatie"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer",), **_CLIENT_REF,
+           example="1002"),
+    Column("code", "Locatiecode", "location_code", cells.code, ("vestigingsnummer", "locatie"), required=True, **_ID,
+           help="The location's code, unique per client.", example="L1"),
+    Column("name", "Naam", "name", cells.text, ("locatienaam",), required=True, example="Werkplaats Utrecht"),
+    *_address_columns(),
+))
+ADDRESSES = SheetSpec("addresses", "Adressen", "addresses", ("adres",), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer", "relatienummer"), **_ID,
+           help="The client or relation this address belongs to; or fill Contactnummer.", example="1001"),
+    Column("contact_number", "Contactnummer", "contact_number", cells.code, ("contactpersoonnummer",), **_ID,
+           help="The person this address belongs to; or fill Cliëntnummer.", example=""),
+    Column("kind", "Soort adres", "address_kind", vocabulary.parse_address_kind, ("adressoort", "soort"),
+           required=True, help="Bezoekadres, Postadres or Correspondentieadres.", example="Bezoekadres"),
+    *_address_columns(),
+))
+SHAREHOLDINGS = SheetSpec("shareholdings", "Aandeelhouders", "shareholdings", ("aandelen", "deelnemingen"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("deelneming", "klantnummer"),
+           **_CLIENT_REF, help="The company whose shares are held.", example="1002"),
+    Column("holder_number", "Aandeelhouder", "holder_number", cells.code,
+           ("aandeelhouder cliëntnummer", "holding"), **_CLIENT_REF,
+           help="Client number of the company that holds them (a holding). A person's own share goes on "
+                "Contacten (Aandelenbelang %).", example="1001"),
+    Column("share_percentage", "Aandelenbelang %", "share_percentage", cells.share, ("belang", "share"),
+           required=True, help="0–100. A person's share through holdings multiplies along the chain.",
+           example="100"),
+))
+GENERAL = SheetSpec("general", "Algemene correspondentie", "general_addressees",
+                    ("algemene adressering", "general correspondence", "algemeen"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer", "relatienummer"),
+           **_CLIENT_REF, example="1002"),
+    Column("name", "Naam", "name", cells.text, ("aanhef", "adressering"), required=True,
+           help="A general addressee at the company, no person: de directie, het secretariaat, de administratie.",
+           example="De directie"),
+    Column("email", "E-mail", "email", identifiers.normalize_email, ("emailadres", "mail"),
+           example="directie@bouw.example"),
+    Column("location_code", "Locatiecode", "location_code", cells.code, ("vestiging", "locatie"), **_ID,
+           help="A location of the client (see Locaties): the addressee then uses its address.", example="L1"),
+))
+DOCUMENTS = SheetSpec("documents", "Documenten", "documents", ("klantdocumenten", "document"), (
+    Column("client_number", "Cliëntnummer", "client_number", cells.code, ("klantnummer",), **_CLIENT_REF,
+           example="1001"),
+    Column("kind", "Document", "document", vocabulary.parse_document_kind, ("soort document",), required=True,
+           help="Opdrachtbevestiging (signed engagement letter) or KvK-uittreksel.", example="Opdrachtbevestiging"),
+    Column("reference", "Referentie", "reference", cells.text, ("kenmerk", "documentnummer", "link"), required=True,
+           help="Where the document is: its id in the office's document system, or a path.", example="DMS-2026-0001"),
+    Column("dated", "Datum", "dated", cells.day, ("documentdatum",), example="15-01-2026"),
+))
+
+# The sheets in the order they are read, written and reported; structure sheets after the three basic ones.
+SHEETS = (CLIENTS, CONTACTS, TEAM, RELATIONS, LOCATIONS, ADDRESSES, GENERAL, SHAREHOLDINGS, DOCUMENTS)
+STRUCTURE_SHEETS = (RELATIONS, LOCATIONS, ADDRESSES, GENERAL, SHAREHOLDINGS, DOCUMENTS)
 # Sheets that explain the workbook; reading skips them without a warning.
 EXPLANATION_SHEETS = {word_key(name) for name in ("Uitleg", "explanation", "toelichting", "instructies", "help")}
 
@@ -186,5 +294,10 @@ def spec_for_sheet(name: str, *, allow_partial: bool = False) -> SheetSpec | Non
     exact = [spec for spec in SHEETS if key in spec.keys]
     if exact or not allow_partial:
         return exact[0] if exact else None
-    partial = [spec for spec in SHEETS if any(alias in key for alias in spec.keys if len(alias) > 3)]
-    return partial[0] if len(partial) == 1 else None
+    found = {spec.kind: max(len(alias) for alias in spec.keys if len(alias) > 3 and alias in key)
+             for spec in SHEETS if any(alias in key for alias in spec.keys if len(alias) > 3)}
+    # The longest name wins: `relaties-bij-klant.csv` is the relations sheet, not Cliënten (alias `relaties`).
+    best = sorted(found.items(), key=lambda item: -item[1])
+    if not best or (len(best) > 1 and best[0][1] == best[1][1]):
+        return None
+    return next(spec for spec in SHEETS if spec.kind == best[0][0])

@@ -83,6 +83,9 @@ class ClientRow:
     ideal_enabled: bool = False
     cluster_head: str | None = None  # client number of the cluster head
     billed_to: str | None = None  # client number that receives the invoice
+    work_stop: bool = False
+    work_stop_reason: str | None = None
+    work_stop_since: date | None = None
 
     @property
     def products(self) -> dict[Product, Frequency]:
@@ -132,6 +135,11 @@ class ContactRow:
     id_document_number: str | None = field(default=None, repr=False)
     id_document_expires_on: date | None = None
     id_verified_on: date | None = None
+    is_pseudo_ubo: bool = False
+    location_code: str | None = None  # the client's location where the person works
+    correspondence_at_client: bool = False  # post to this client's business address
+    head_contact_number: str | None = None  # merge this registration into that person (Hoofdcontactnummer)
+    merged_from: str | None = None  # set by the importer: the row's own number, now that it is the head's row
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +152,8 @@ class TeamMemberRow:
     name: str
     email: str | None = None
     active: bool = True
+    client_approver: bool = False
+    central_admin: bool = False
 
 
 @dataclass(frozen=True)

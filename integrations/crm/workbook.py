@@ -25,9 +25,11 @@ from sbrflow.integrations.crm.references import (
     member_references,
     reject_failed,
 )
+from sbrflow.integrations.crm.structure import Structure, build_structure
 from sbrflow.integrations.crm.validate import ParsedSheet, parse_sheet
 
-_KIND_ORDER = {"clients": 0, "contacts": 1, "team": 2}
+_KIND_ORDER = {"clients": 0, "contacts": 1, "team": 2, "relations": 3, "locations": 4, "addresses": 5,
+               "general": 6, "shareholdings": 7, "documents": 8}
 _ROLES = tuple(Role)
 R = TypeVar("R")
 
@@ -46,6 +48,7 @@ class WorkbookData:
     problems: tuple[Problem, ...] = ()
     layout: Layout = field(default_factory=Layout)
     row_counts: dict[str, int] = field(default_factory=dict)
+    structure: Structure = field(default_factory=Structure)  # relations, locations, addresses, shares, documents
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -89,7 +92,7 @@ class WorkbookData:
         )
         return WorkbookData(
             tuple(clients), tuple(contacts), self.team, _sorted([*self.problems, *problems], self.layout),
-            self.layout, self.row_counts,
+            self.layout, self.row_counts, self.structure,
         )
 
 
@@ -120,7 +123,7 @@ def read_workbook(source: str | Path | Iterable[str | Path]) -> WorkbookData:
     problems += cascaded + inactive_member_warnings(clients, team, layout)
     return WorkbookData(
         tuple(clients), tuple(contacts), tuple(team), _sorted(problems, layout), layout,
-        {kind: len(sheet.rows) for kind, sheet in sheets.items()},
+        {kind: len(sheet.rows) for kind, sheet in sheets.items()}, build_structure(sheets),
     )
 
 

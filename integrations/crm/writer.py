@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import fields, is_dataclass
+from enum import StrEnum
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from sbrflow.domain import vocabulary
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Role
 from sbrflow.integrations.crm.cells import share_text
-from sbrflow.integrations.crm.columns import CLIENTS, CONTACTS, SHEETS, TEAM, Column, SheetSpec
+from sbrflow.integrations.crm.columns import CLIENTS, CONTACTS, SHEETS, STRUCTURE_SHEETS, TEAM, Column, SheetSpec
 
 Row = Mapping[str, object] | object  # a ClientRow/ContactRow/TeamMemberRow or a dict with the same field names
 _ENUMS = {"kind": ClientKind, "status": ClientStatus, "legal_form": LegalForm}
@@ -53,10 +54,12 @@ def _value(column: Column, row: Mapping[str, object], *, excel: bool, decimal_co
         return vocabulary.frequency_label(Frequency(value) if value else None, row.get("vat_quarter_start_month"))
     if value is None or value == "":
         return "" if column.default is None else vocabulary.bool_label(bool(column.default))
-    if name in _ENUMS:
+    if name in _ENUMS and not (isinstance(value, StrEnum) and not isinstance(value, _ENUMS[name])):
         return vocabulary.label(_ENUMS[name](value))
     if name == "payroll_frequency":
         return vocabulary.frequency_label(Frequency(value))
+    if isinstance(value, StrEnum):  # relation type, address kind, document kind
+        return vocabulary.label(value)
     if isinstance(value, bool):
         return vocabulary.bool_label(value)
     if name == "ibans":
@@ -90,12 +93,13 @@ def write_workbook(
     *,
     english: bool = False,
     explanation: bool = False,
+    structure: Mapping[str, Iterable[Row]] | None = None,
 ) -> Path:
-    """Write clients, contacts and team to an .xlsx workbook in the format read_workbook reads."""
+    """Write clients, contacts and team (and the structure sheets given) to an .xlsx workbook read_workbook reads."""
     path = Path(path)
     workbook = openpyxl.Workbook(write_only=True)  # streams rows: 50,000 rows without the whole tree in memory
     bold = Font(bold=True)
-    for spec, rows in ((CLIENTS, clients), (CONTACTS, contacts), (TEAM, team)):
+    for spec, rows in _sheets(clients, contacts, team, structure):
         rows = list(rows)
         sheet = workbook.create_sheet(spec.english if english else spec.dutch)
         # openpyxl's streaming writer omits <dimension> unless the sheet can say its size; without it
@@ -120,6 +124,14 @@ def write_workbook(
         _write_explanation(workbook.create_sheet("Uitleg"), english)
     workbook.save(path)
     return path
+
+
+def _sheets(clients, contacts, team, structure: Mapping[str, Iterable[Row]] | None):
+    """The basic sheets always; a structure sheet when given (an export leaves out the empty ones)."""
+    yield from ((CLIENTS, clients), (CONTACTS, contacts), (TEAM, team))
+    for spec in STRUCTURE_SHEETS:
+        if structure is not None and spec.kind in structure:
+            yield spec, structure[spec.kind]
 
 
 def _date_cell(sheet, value: date) -> WriteOnlyCell:
@@ -156,7 +168,8 @@ def _write_explanation(sheet, english: bool) -> None:
 
 def write_template(path: str | Path, *, english: bool = False) -> Path:
     """Write an empty workbook with the expected sheets and headers, and an explanation sheet (Uitleg)."""
-    return write_workbook(path, english=english, explanation=True)
+    return write_workbook(path, english=english, explanation=True,
+                          structure={spec.kind: () for spec in STRUCTURE_SHEETS})
 
 
 def write_csv(
@@ -168,12 +181,13 @@ def write_csv(
     english: bool = False,
     separator: str = ";",
     prefix: str = "",
+    structure: Mapping[str, Iterable[Row]] | None = None,
 ) -> list[Path]:
     """Write [prefix]clienten.csv, contacten.csv and medewerkers.csv (UTF-8 with BOM, so Excel shows accents)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for spec, rows in ((CLIENTS, clients), (CONTACTS, contacts), (TEAM, team)):
+    for spec, rows in _sheets(clients, contacts, team, structure):
         name = spec.english if english else vocabulary.word_key(spec.dutch)
         path = folder / f"{prefix}{name}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as handle:

@@ -10,15 +10,15 @@ from sbrflow.domain.enums import ClientKind, ClientStatus, LegalForm, Product, R
 from sbrflow.domain.readiness import ClientFacts, ContactFacts, Reason, is_identified, readiness_problems
 
 TODAY = date(2026, 11, 23)
-DGA = ContactFacts("C001", email="piet@jansen.example")
+IDENTIFIED = dict(id_document_type="paspoort", id_document_number="NW1234567", id_verified_on=date(2026, 1, 15))
+# The DGA holds all shares and is identified: a BV needs a UBO (ubo_unknown otherwise).
+DGA = ContactFacts("C001", email="piet@jansen.example", share_percentage=Decimal("100"), **IDENTIFIED)
 READY = ClientFacts(
     client_number="1001", kind=ClientKind.COMPANY, status=ClientStatus.CLIENT, legal_form=LegalForm.BV,
     rsin="001000044", ob_number="001000044B37", payroll_tax_number="001000044L01", sbr_enabled=True,
     ideal_enabled=True, products=frozenset({Product.VAT_RETURN, Product.PAYROLL_RETURN}),
     roles=frozenset(Role), contacts=(DGA,),
 )
-IDENTIFIED = dict(id_document_type="paspoort", id_document_number="NW1234567", id_verified_on=date(2026, 1, 15))
-
 
 def reasons(facts: ClientFacts, **options) -> list[Reason]:
     return [problem.reason for problem in readiness_problems(facts, today=TODAY, **options)]
@@ -80,15 +80,18 @@ def test_sbr_and_ideal_must_be_enabled():
 
 
 def test_a_client_needs_a_contact_with_a_valid_email_of_their_own():
-    assert reasons(replace(READY, contacts=())) == [Reason.NO_CONTACT_EMAIL]
-    assert reasons(replace(READY, contacts=(ContactFacts("C1", email="not an address"),))) == [Reason.NO_CONTACT_EMAIL]
+    # The UBO (through a holding, identified) is there throughout: only the e-mail rule is at stake.
+    owner = ContactFacts("C0", share_percentage=Decimal("100"), owner_only=True, **IDENTIFIED)
+    assert reasons(replace(READY, contacts=(owner,))) == [Reason.NO_CONTACT_EMAIL]
+    assert reasons(replace(READY, contacts=(owner, ContactFacts("C1", email="not an address")))) == [
+        Reason.NO_CONTACT_EMAIL]
     shared = ContactFacts("C1", email="info@jansen.example", email_shared=True)
-    assert reasons(replace(READY, contacts=(shared,))) == [Reason.NO_CONTACT_EMAIL]
+    assert reasons(replace(READY, contacts=(owner, shared))) == [Reason.NO_CONTACT_EMAIL]
     assert reasons(replace(READY, contacts=(shared, DGA))) == []
 
 
 def test_a_ubo_above_the_threshold_needs_a_valid_identification():
-    owner = replace(DGA, share_percentage=Decimal("30"))
+    owner = ContactFacts("C001", email="piet@jansen.example", share_percentage=Decimal("30"))
     assert reasons(replace(READY, contacts=(owner,))) == [Reason.UBO_NOT_IDENTIFIED]
     assert reasons(replace(READY, contacts=(replace(owner, **IDENTIFIED),))) == []
     expired = replace(owner, **IDENTIFIED, id_document_expires_on=date(2026, 11, 22))
@@ -96,10 +99,11 @@ def test_a_ubo_above_the_threshold_needs_a_valid_identification():
 
 
 def test_the_ubo_threshold_is_exclusive_and_an_office_setting():
-    at_threshold = replace(READY, contacts=(replace(DGA, share_percentage=Decimal("25")),))
-    assert reasons(at_threshold) == []
+    bare = ContactFacts("C001", email="piet@jansen.example")
+    at_threshold = replace(READY, contacts=(replace(bare, share_percentage=Decimal("25")),))
+    assert reasons(at_threshold) == [Reason.UBO_UNKNOWN]  # 25 % is not more than 25 %: no UBO found
     assert reasons(at_threshold, ubo_threshold=Decimal("20")) == [Reason.UBO_NOT_IDENTIFIED]
-    pseudo = replace(READY, contacts=(replace(DGA, is_pseudo_ubo=True),))
+    pseudo = replace(READY, contacts=(replace(bare, is_pseudo_ubo=True),))
     assert reasons(pseudo) == [Reason.UBO_NOT_IDENTIFIED]
 
 

@@ -114,7 +114,7 @@ def test_an_unknown_word_lists_the_accepted_values():
         parse_client_status("Klantje")
     message = str(caught.value)
     assert message.startswith("'Klantje' is not a known client status; use one of: Suspect, Prospect,")
-    assert "Oud-klant" in message and "former_client" in message
+    assert "Geen klant meer" in message and "former_client" in message and "Relatie" in message
 
 
 def test_an_unknown_frequency_mentions_that_empty_means_not_taken():

@@ -241,7 +241,8 @@ def test_an_ob_number_that_is_not_built_on_the_clients_rsin_is_a_warning(tmp_pat
 
 
 def test_references_not_in_the_file_are_left_for_the_database_to_resolve(tmp_path):
-    clients = [holding(Clusterhoofd=900, Fiscaal="ZZ"), workmaatschappij(**{"Facturatie aan": 1001})]
+    # (The work company is in no cluster: the holding is in 900's, and clusters are one level deep.)
+    clients = [holding(Clusterhoofd=900, Fiscaal="ZZ"), workmaatschappij(Clusterhoofd=None, **{"Facturatie aan": 1001})]
     data = read_workbook(office(tmp_path, clients=clients, contacts=[contact(client=777)]))
     assert data.problems == ()
     assert data.unresolved_client_refs() == (
@@ -250,13 +251,14 @@ def test_references_not_in_the_file_are_left_for_the_database_to_resolve(tmp_pat
 
 
 def test_resolving_against_the_database_rejects_what_it_does_not_know_and_what_hangs_on_it(tmp_path):
-    clients = [holding(Clusterhoofd=900), workmaatschappij(Clusterhoofd=1001, Fiscaal="ZZ")]
+    # The holding is billed to 900 (not in its cluster: clusters are one level deep).
+    clients = [holding(Clusterhoofd=1001, **{"Facturatie aan": 900}), workmaatschappij(Clusterhoofd=1001, Fiscaal="ZZ")]
     contacts = [contact(client=1001), contact(number=5002, client=1002, BSN=None, **{"Primair contact": "Nee"})]
     data = read_workbook(office(tmp_path, clients=clients, contacts=contacts))
     assert data.resolve({"900"}, {"ZZ"}) is data  # everything known: nothing changes
     resolved = data.resolve(known_client_numbers=set(), known_member_codes={"ZZ"})
     assert located(resolved) == [
-        (E, "CLIËNTEN", 2, "Clusterhoofd", "900"),
+        (E, "CLIËNTEN", 2, "Facturatie aan", "900"),
         (E, "CLIËNTEN", 3, "Clusterhoofd", "1001"),
         (E, "contacten", 2, "Cliëntnummer", "1001"),
         (E, "contacten", 3, "Cliëntnummer", "1002"),
@@ -371,12 +373,16 @@ def test_a_file_that_is_not_a_workbook_cannot_be_read(tmp_path):
 def test_the_template_has_the_sheets_headers_and_an_explanation_and_reads_back_empty(tmp_path):
     path = write_template(tmp_path / "template.xlsx")
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["Cliënten", "Contacten", "Medewerkers", "Uitleg"]
+    assert workbook.sheetnames == ["Cliënten", "Contacten", "Medewerkers", "Relaties bij klant", "Locaties",
+                                   "Adressen", "Algemene correspondentie", "Aandeelhouders", "Documenten", "Uitleg"]
     assert [cell.value for cell in workbook["Cliënten"][1]][:6] == ["Cliëntnummer", "Naam", "Type", "Klantstatus",
                                                                     "Rechtsvorm", "RSIN"]
     assert workbook["Cliënten"].column_dimensions["A"].number_format == "@"
     data = read_workbook(path)
-    assert data.problems == () and data.row_counts == {"clients": 0, "contacts": 0, "team": 0}
+    assert data.problems == () and data.row_counts == {"clients": 0, "contacts": 0, "team": 0, "relations": 0,
+                                                       "locations": 0, "addresses": 0, "general": 0,
+                                                       "shareholdings": 0,
+                                                       "documents": 0}
 
 
 def messy_office(tmp_path: Path) -> Path:
@@ -445,3 +451,12 @@ def test_a_tab_separated_utf16_export_is_read(tmp_path):
     data = read_workbook(tmp_path / "Medewerkers.csv")
     assert data.problems == ()
     assert data.team == (TeamMemberRow("Medewerkers.csv", 2, "JDV", "Jeroen", None, False),)
+
+
+def test_the_english_template_has_the_structure_sheets_and_reads_back_empty(tmp_path):
+    path = write_template(tmp_path / "template-en.xlsx", english=True)
+    names = openpyxl.load_workbook(path).sheetnames
+    assert names[:9] == ["clients", "contacts", "team", "client_relations", "locations", "addresses",
+                         "general_addressees", "shareholdings", "documents"]
+    data = read_workbook(path)
+    assert data.problems == () and set(data.row_counts) >= {"relations", "general", "documents"}

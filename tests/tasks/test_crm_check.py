@@ -13,14 +13,19 @@ from sbrflow.models import Client, Person, RoleAssignment, Subscription, TeamMem
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_check import check_readiness
 from sbrflow.tasks.crm_import import import_workbook
-from sbrflow.tasks.demo import demo_workbook_rows
+from sbrflow.tasks.demo import complete_demo_office, demo_workbook_rows
 from sbrflow.tasks.readiness import judge_clients
 
 TODAY = date(2026, 11, 23)
 
 
-def load_demo(tmp_path) -> dict[str, int]:
+def load_demo(tmp_path, identified: bool = True) -> dict[str, int]:
     assert import_workbook(write_workbook(tmp_path / "demo.xlsx", *demo_workbook_rows())).written
+    complete_demo_office.fn()  # the holding owns its work companies: Piet is their UBO through it
+    if identified:  # Piet's Wwft identification, so that the other rules can be seen on their own
+        with unit_of_work() as session:
+            session.execute(sa.update(Person).where(Person.contact_number == "C001").values(
+                id_document_type="paspoort", id_document_number="NW1234567", id_verified_on=date(2026, 1, 5)))
     with unit_of_work() as session:
         return dict(session.execute(sa.select(Client.client_number, Client.id)).all())
 
@@ -30,12 +35,14 @@ def reasons_by_number(result: dict) -> dict[str, list[str]]:
 
 
 def test_the_check_lists_per_client_what_blocks_its_vat_workflow(db, tmp_path):
-    load_demo(tmp_path)
+    load_demo(tmp_path, identified=False)
     result = check_readiness(product="vat_return", today=TODAY)
     found = reasons_by_number(result)
-    assert not result["ready"] and set(found) == {"1001", "1002", "1003", "1004", "1005"}  # 1006 is a prospect
-    assert found["1001"] == ["ubo_not_identified"]  # the DGA holds 100 % and has no identification
-    assert found["1002"] == found["1003"] == found["1005"] == []
+    # 1006 is a prospect; 9001 (the bank) is a relation
+    assert not result["ready"] and set(found) == {"1001", "1002", "1003", "1004", "1005"}
+    # The DGA holds 100 % of the holding, and through it 100 % of 1002 and 60 % of 1003, with no identification.
+    assert found["1001"] == found["1002"] == found["1003"] == ["ubo_not_identified"]
+    assert found["1005"] == []
     assert "product_not_linked" in found["1004"]
 
 

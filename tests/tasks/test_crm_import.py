@@ -237,7 +237,8 @@ def test_csv_files_with_semicolons_import_like_the_workbook(db, tmp_path):
 
 
 def test_clients_billed_to_themselves_or_to_each_other_get_their_references(db, tmp_path):
-    rows = [client(1001, **{"Facturatie aan": 1001}), work_company(1002, **{"Facturatie aan": 1003}),
+    # 1002 heads its own cluster (clusters are one level deep: it cannot also be in 1001's).
+    rows = [client(1001, **{"Facturatie aan": 1001}), work_company(1002, **{"Facturatie aan": 1003}, Clusterhoofd=1002),
             work_company(1003, **{"Facturatie aan": 1002}, Clusterhoofd=1002)]
     report = import_workbook(workbook(tmp_path / "office.xlsx", clients=rows, contacts=[]))
     assert report.ok and report.counts["clients"]["created"] == 3

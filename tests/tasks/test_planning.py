@@ -38,8 +38,10 @@ def add_client(number: str, *subscriptions: tuple, status=ClientStatus.CLIENT, r
                         legal_form=LegalForm.BV, rsin=fiscal, ob_number=fiscal + "B01",
                         payroll_tax_number=fiscal + "L01", sbr_enabled=ready, ideal_enabled=True)
         session.add(client)
-        person = Person(contact_number=f"P{number}", last_name="Jansen", email=f"c{number}@example.nl")
-        session.add(ClientContact(client=client, person=person, is_primary=True))
+        # The DGA holds the shares and is identified (Wwft): a BV without a UBO is not ready (ubo_unknown).
+        person = Person(contact_number=f"P{number}", last_name="Jansen", email=f"c{number}@example.nl",
+                        id_document_type="paspoort", id_document_number="NW1234567", id_verified_on=date(2026, 1, 1))
+        session.add(ClientContact(client=client, person=person, is_primary=True, share_percentage=100))
         for product, frequency, *rest in subscriptions:
             start_month, active_from, active_until = (rest + [None, None, None])[:3]
             session.add(Subscription(client=client, product=product, frequency=frequency,
