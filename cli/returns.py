@@ -89,10 +89,10 @@ def poll(source: str = typer.Option(None, "--source", help="Poll only this sourc
         raise typer.Exit(1)
     for row in summary["sources"]:
         line = f"{row['source']:<20} new={row['new']} duplicate={row['duplicate']} rejected={row['rejected']}"
-        typer.echo(line + (f"  FAILED: {row['error']}" if row["status"] != "ok" else ""))
+        typer.echo(line + (f"  {row['status'].upper()}: {row['error']}" if row["status"] != "ok" else ""))
     if not summary["sources"]:
         typer.echo("no enabled source packages (add one: sbrflow sources add NAME --url URL | --folder DIR)")
-    if isinstance(outcome, SourcesFailed):
+    if isinstance(outcome, SourcesFailed) or any(row["status"] != "ok" for row in summary["sources"]):
         raise typer.Exit(1)
 
 

@@ -59,6 +59,14 @@ class Settings(BaseSettings):
         1024 * 1024, ge=0, description="Documents up to this size are kept in the database, larger under var/documents."
     )
 
+    # Hardening (issue 18): named locks in our database keep two runs of one job apart.
+    lock_wait: float = Field(
+        60.0, ge=0, description="Seconds a poll, import, plan or match waits for the run holding its lock, then gives up."
+    )
+    lock_ttl: float = Field(
+        120.0, ge=5, description="SQLite: a lock whose heartbeat stopped this many seconds ago is taken over."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _valid_database_url(cls, value: str) -> str:

@@ -11,10 +11,12 @@ from sbrflow.models.crm import (
     Subscription,
     TeamMember,
 )
+from sbrflow.models.locks import AppLock
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
 __all__ = [
+    "AppLock",
     "AuditEvent",
     "CaseDocument",
     "ReturnMatch",

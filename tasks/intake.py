@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from prefect import task
-from prefect.concurrency.sync import concurrency
 from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
@@ -37,6 +35,8 @@ from sbrflow.integrations.source_packages import (
 )
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
+from sbrflow.tasks.locks import LockBusy, exclusive
+from sbrflow.tasks.shutdown import check_stop
 
 
 class SourceNotFound(SbrflowError, LookupError):
@@ -58,9 +58,9 @@ class PageResult:
     acks: list[tuple[ReturnRef, bool]] = field(default_factory=list)
 
 
-def concurrency_limit_name(source: str) -> str:
-    """The global concurrency limit that keeps overlapping runs off one source package."""
-    return "source-package-" + (re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-") or "unnamed")
+def source_lock_name(source: str) -> str:
+    """The database lock that keeps overlapping runs off one source package (see tasks/locks.py)."""
+    return "source-package:" + source
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter:
@@ -78,9 +78,17 @@ def _only_transient(_task, _task_run, state) -> bool:
 @task(name="poll-source", task_run_name="poll-{name}", retries=3, retry_delay_seconds=[10, 20, 40],
       retry_condition_fn=_only_transient)
 def poll_source(name: str, page_size: int | None = None, max_pages: int | None = None) -> dict:
-    """Fetch and store everything the source package has delivered since its cursor."""
-    with concurrency(concurrency_limit_name(name), occupy=1, lease_duration=600):
-        return poll_source_once(name, page_size=page_size, max_pages=max_pages)
+    """Fetch and store everything the source package has delivered since its cursor.
+
+    One run at a time per source: a second one waits up to SBRFLOW_LOCK_WAIT seconds, then returns
+    status `busy` naming the run that holds the source (a killed run never holds it: tasks/locks.py).
+    """
+    try:
+        with exclusive(source_lock_name(name), what=f"source package {name!r}"):
+            return poll_source_once(name, page_size=page_size, max_pages=max_pages)
+    except LockBusy as exc:
+        _logger().warning("%s", exc)
+        return {"source": name, "new": 0, "duplicate": 0, "rejected": 0, "pages": 0, "busy": str(exc)}
 
 
 def poll_source_once(name: str, *, page_size: int | None = None, max_pages: int | None = None) -> dict:
@@ -97,6 +105,7 @@ def poll_source_once(name: str, *, page_size: int | None = None, max_pages: int 
     summary = {"source": name, "new": 0, "duplicate": 0, "rejected": 0, "pages": 0}
     with open_source(name, **config) as client:
         for page, documents, cursor, next_cursor in _pages(client, cursor, limit, max_pages):
+            check_stop()  # SIGTERM: the pages stored so far stay stored, the cursor covers exactly them
             result = store_page(source_id, cursor, next_cursor, documents, taxes=taxes)
             if result.cursor_moved_elsewhere:
                 log.warning("source %s: another run moved the cursor; leaving the rest to it", name)
@@ -122,6 +131,7 @@ def _pages(client: SourcePackageClient, cursor: str | None, limit: int, max_page
     """
 
     def load(position: str | None) -> tuple[Page, list[bytes]]:
+        check_stop()
         page = client.list_returns(position, limit)
         return page, client.fetch_many(page.items)
 
