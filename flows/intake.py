@@ -11,6 +11,7 @@ from sbrflow.flows.matching import match_returns
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import SourcePackage
 from sbrflow.tasks.intake import poll_source
+from sbrflow.tasks.shutdown import stop_requested
 
 
 class SourcesFailed(RuntimeError):
@@ -55,8 +56,13 @@ def poll_returns(source: str | None = None) -> dict:
     )
     futures = {name: poll.submit(name) for name in names}
     rows = []
+    try:
+        for future in futures.values():
+            future.wait()
+    except BaseException:  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C: the source polls stop after their page
+        stop_requested.set()
+        raise
     for name, future in futures.items():
-        future.wait()
         state = future.state
         if state.is_completed():
             counts = future.result()

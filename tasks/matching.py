@@ -30,6 +30,7 @@ from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import AuditEvent, CaseDocument, MatchMethod, MatchStatus, ReturnMatch
 from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
+from sbrflow.tasks.locks import exclusive
 
 # A case that has not reached review yet simply records that its return is in.
 _AWAITING = {CaseState.PLANNED, CaseState.WAITING_FOR_RETURN}
@@ -195,8 +196,8 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None)
 
 @task(name="match-pending-returns")
 def match_pending_returns(today: date | None = None) -> dict[str, object]:
-    """Match every received return that is not matched yet, in one transaction."""
-    with unit_of_work() as session:
+    """Match every received return that is not matched yet, in one transaction (one pass at a time)."""
+    with exclusive("match-returns", what="matching (match-returns)"), unit_of_work() as session:
         return match_pending(session, today=today or date.today())
 
 

@@ -29,6 +29,7 @@ from sbrflow.domain.periods import SUPPORTED, TaxPeriod, parse_label, periods_en
 from sbrflow.domain.readiness import Problem, Reason, readiness_problems
 from sbrflow.models import Case, Client, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
+from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks import cases
 from sbrflow.tasks.readiness import load_client_facts
 
@@ -52,6 +53,11 @@ class Scope:
     role: Role | None = None
     start: bool = False  # bulk-start: started cases wait for their return, whatever the start mode
     dry_run: bool = False
+
+
+# plan-periods, bulk-start and rerun-client write the same cases: one of them at a time.
+PLANNING_LOCK = "planning"
+PLANNING = "planning (plan-periods, bulk-start or rerun-client)"
 
 
 def parse_any_label(label: str) -> TaxPeriod:
@@ -326,7 +332,7 @@ def _require_client(session: Session, client_number: str) -> None:
 @task(name="plan-periods")
 def plan_periods_task(run_date: date) -> dict:
     """Make sure every active client has its cases for the periods that ended in the horizon."""
-    with unit_of_work() as session:
+    with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         return plan(session, Scope(run_date=run_date))
 
 
@@ -338,7 +344,7 @@ def bulk_start_task(run_date: date, product: Product, period_label: str, client_
     scope = Scope(run_date=run_date, products=frozenset({Product(product)}), period=period,
                   client_numbers=tuple(client_numbers) if client_numbers is not None else None,
                   member=member, role=Role(role) if role else None, start=True, dry_run=dry_run)
-    with unit_of_work() as session:
+    with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         for number in scope.client_numbers or ():
             _require_client(session, number)
         return plan(session, scope)
@@ -350,6 +356,6 @@ def rerun_client_task(run_date: date, client_number: str, product: Product | Non
     """Re-plan one client: create missing cases, block or unblock them after a CRM fix."""
     scope = Scope(run_date=run_date, products=frozenset({Product(product)}) if product else None,
                   period=parse_any_label(period_label) if period_label else None, client_numbers=(client_number,))
-    with unit_of_work() as session:
+    with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         _require_client(session, client_number)
         return plan(session, scope)

@@ -97,3 +97,46 @@ def test_a_poll_killed_mid_way_blocks_nothing_and_the_rerun_completes_in_bounded
     assert _count(db, TaxReturnDocument) == DOCUMENTS
     assert took < 120
     assert _count(db, AppLock) == 0
+
+
+def test_sigterm_stops_a_poll_within_a_bounded_time_and_leaves_no_server_behind(db, tmp_path):
+    with SourceSimulator(generated_catalogue(DOCUMENTS, employees=1),
+                         faults=Faults(slow_rate=1.0, slow_seconds=0.4)) as sim:
+        add_source("sim", url=sim.url)
+        victim = subprocess.Popen([SBRFLOW, "returns", "poll"], env=_env(db, tmp_path), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        try:
+            _wait_for(lambda: _count(db, AppLock) == 1 and _count(db, TaxReturnDocument) >= 2, 180,
+                      "the poll to hold its source and store its first page", victim)
+            children = _children(victim.pid)
+            victim.terminate()
+            started = time.monotonic()
+            victim.wait(60)
+            took = time.monotonic() - started
+        finally:
+            if victim.poll() is None:
+                victim.kill()
+    assert victim.returncode != 0 and took < 30
+    assert _count(db, TaxReturnDocument) < DOCUMENTS
+    assert _count(db, AppLock) == 0  # released on the way out
+    _wait_for(lambda: not any(_alive(pid) for pid in children), 20, "the temporary Prefect server to stop")
+
+
+@pytest.mark.flow
+def test_a_poll_that_cannot_get_its_source_says_so_and_names_the_run_holding_it(prefect_harness, db, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sbrflow.cli.main import app
+    from sbrflow.config.settings import get_settings
+    from sbrflow.models.locks import database_lock
+
+    monkeypatch.setenv("SBRFLOW_LOCK_WAIT", "0.5")
+    get_settings.cache_clear()
+    with SourceSimulator(generated_catalogue(2, employees=1)) as sim:
+        add_source("sim", url=sim.url)
+        with database_lock("source-package:sim", holder="poll-returns flow run 'early-bird'", wait=0):
+            result = CliRunner().invoke(app, ["returns", "poll"], catch_exceptions=False)
+    get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "BUSY: source package 'sim' is busy: held by poll-returns flow run 'early-bird'" in result.stdout
+    assert _count(db, TaxReturnDocument) == 0
