@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from prefect import task
@@ -34,6 +35,7 @@ from sbrflow.integrations.source_packages import (
     open_source,
 )
 from sbrflow.models.db import unit_of_work
+from sbrflow.models.limits import text_lengths, too_long_or_unstorable
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.tasks.locks import LockBusy, exclusive
 from sbrflow.tasks.shutdown import check_stop
@@ -275,8 +277,18 @@ def add_source(name: str, *, folder: str | None = None, url: str | None = None, 
     """Add a source package, or update the one of that name (re-enabling it); returns (row, created)."""
     if bool(folder) == bool(url):
         raise SourceConfigError("give exactly one of --folder DIR or --url URL")
+    if url and "@" in urlsplit(url).netloc:
+        # It would be shown by `sources list`, in errors, logs and artifacts: never accept it.
+        raise SourceConfigError("--url must not hold a user name or password (http://user:pw@…); give the token "
+                                "with --token-env VAR instead")
     if url and not url.startswith(("http://", "https://")):
         raise SourceConfigError(f"--url must start with http:// or https://, not {url!r}")
+    lengths = text_lengths(SourcePackage)
+    for option, column, value in (("NAME", "name", name), ("--url", "url", url), ("--folder", "folder", _absolute(folder)),
+                                  ("--token-env", "token_env", token_env)):
+        why = too_long_or_unstorable(value, lengths[column]) if value is not None else None
+        if why:
+            raise SourceConfigError(f"{option} {why}")
     if folder and token_env:
         raise SourceConfigError("--token-env is for HTTP sources; a folder needs no token")
     wanted = [t.strip().upper() for t in taxes.split(",") if t.strip()]
