@@ -25,6 +25,7 @@ from sbrflow.integrations.crm.columns import EXPLANATION_SHEETS, SheetSpec, spec
 from sbrflow.integrations.crm.records import Problem, Severity, WorkbookError
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_ESCAPED_FORMULA = re.compile("^'[=+\\-@\t\r']")
 
 
 @dataclass(frozen=True)
@@ -155,4 +156,8 @@ def _csv_frame(path: Path) -> pd.DataFrame | Problem:
             f"The file cannot be split into columns ({error}). A value probably contains a "
             f"'{separator}' without quotes around it; put the value in double quotes.",
         )
-    return frame.fillna("")
+    frame = frame.fillna("")
+    # Our CSV export escapes values a spreadsheet would run as formulas (=, +, -, @) with a leading ':
+    # take it off again, so that an export reads back exactly.
+    escaped = frame.apply(lambda column: column.str.match(_ESCAPED_FORMULA))
+    return frame.mask(escaped, frame.apply(lambda column: column.str[1:])) if escaped.any().any() else frame
