@@ -75,3 +75,73 @@ def test_a_value_that_fits_exactly_is_imported_the_same_on_both_databases(db, tm
     assert report.written and not report.errors, _errors(report)
     with unit_of_work() as session:
         assert session.scalar(sa.select(sa.func.length(Client.name))) == 200
+
+
+def _book(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+CLIENT_HEADER = ["Cliëntnummer", "Naam", "Type", "Klantstatus", "Rechtsvorm", "RSIN", "OB-nummer"]
+
+
+def test_a_formula_without_a_calculated_value_is_an_error_naming_the_cell_and_clears_nothing(db, tmp_path):
+    first = _book(tmp_path / "first.xlsx", {"Cliënten": [CLIENT_HEADER, ["1001", "De Vries", "Bedrijf", "Klant", "BV",
+                                                                         "001000044", "001000044B37"]]})
+    assert import_workbook(first).written
+    # openpyxl stores formulas without a cached value, as a script or a web export would.
+    again = _book(tmp_path / "again.xlsx", {"Cliënten": [CLIENT_HEADER, ["1001", "De Vries", "Bedrijf", "Klant", "BV",
+                                                                         '="001000044"', '=F2&"B37"']]})
+    report = import_workbook(again)
+    assert not report.written
+    errors = [(e[1], e[2]) for e in _errors(report)]
+    assert errors == [(2, "RSIN"), (2, "OB-nummer")]
+    assert "Cell F2 holds a formula without a calculated value" in _errors(report)[0][3]
+    partial = import_workbook(again, partial=True)
+    assert partial.writes == 0
+    with unit_of_work() as session:
+        assert session.execute(sa.select(Client.rsin, Client.ob_number)).one() == ("001000044", "001000044B37")
+
+
+def test_a_workbook_without_the_contacts_sheet_says_so(db, tmp_path):
+    path = _book(tmp_path / "only-clients.xlsx", {"Cliënten": [CLIENT_HEADER, ["1001", "De Vries", "Bedrijf", "Klant",
+                                                                               "BV", "001000044", ""]]})
+    report = import_workbook(path)
+    warnings = [p.message for p in report.problems if p.severity.value == "warning"]
+    assert any(w.startswith("There is no Contacten sheet") for w in warnings), warnings
+
+
+def test_a_tiny_workbook_claiming_a_cell_at_xfd1048576_is_refused_before_it_is_read(db, tmp_path):
+    import openpyxl
+
+    from sbrflow.integrations.crm.records import WorkbookError
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Cliënten"
+    sheet.append(CLIENT_HEADER)
+    sheet["XFD1048576"] = "x"
+    path = tmp_path / "huge.xlsx"
+    book.save(path)
+    assert path.stat().st_size < 10_000
+    with pytest.raises(WorkbookError, match="reaches row 1048576 and column 16384"):
+        import_workbook(path)
+
+
+def test_a_workbook_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(db, tmp_path, monkeypatch):
+    from sbrflow.integrations.crm import reader
+    from sbrflow.integrations.crm.records import WorkbookError
+
+    path = write_workbook(tmp_path / "office.xlsx", [_client()], [_contact()], TEAM)
+    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED", 4096)
+    monkeypatch.setattr(reader.pd, "ExcelFile", lambda *a, **k: pytest.fail("read before the size check"))
+    with pytest.raises(WorkbookError, match="unpacks to .* MiB; a CRM workbook may unpack to at most"):
+        import_workbook(path)
