@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     source_fetch_concurrency: int = Field(4, ge=1, le=16, description="Documents fetched at once from one source.")
     poll_retries: int = Field(3, ge=0, le=10, description="Prefect retries of a source's poll task (transient errors).")
     poll_retry_delay: float = Field(10.0, ge=0, description="First delay (s) before a poll retry; doubles each time.")
+    source_call_deadline: float = Field(
+        120.0, gt=0, description="Seconds one HTTP call to a source package may take in all, body included."
+    )
+    source_listing_max_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest listing page (JSON) accepted from a source package."
+    )
+    source_retry_after_max: float = Field(
+        30.0, ge=0, description="A source's Retry-After is obeyed up to this many seconds."
+    )
     document_max_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="Largest return document accepted.")
     document_inline_max_bytes: int = Field(
         1024 * 1024, ge=0, description="Documents up to this size are kept in the database, larger under var/documents."

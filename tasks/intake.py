@@ -38,7 +38,7 @@ from sbrflow.models.db import unit_of_work
 from sbrflow.models.limits import text_lengths, too_long_or_unstorable
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.tasks.locks import LockBusy, exclusive
-from sbrflow.tasks.shutdown import check_stop
+from sbrflow.tasks.shutdown import check_stop, stop_requested
 
 
 class SourceNotFound(SbrflowError, LookupError):
@@ -105,7 +105,7 @@ def poll_source_once(name: str, *, page_size: int | None = None, max_pages: int 
         source_id, taxes, cursor = source.id, set(source.tax_list), source.cursor
         config = dict(kind=source.kind.value, url=source.url, folder=source.folder, token_env=source.token_env)
     summary = {"source": name, "new": 0, "duplicate": 0, "rejected": 0, "pages": 0}
-    with open_source(name, **config) as client:
+    with open_source(name, **config, should_stop=stop_requested.is_set) as client:
         for page, documents, cursor, next_cursor in _pages(client, cursor, limit, max_pages):
             check_stop()  # SIGTERM: the pages stored so far stay stored, the cursor covers exactly them
             result = store_page(source_id, cursor, next_cursor, documents, taxes=taxes)
