@@ -57,13 +57,21 @@ def parse(
     from sbrflow.config.settings import get_settings
     from sbrflow.integrations.sbr.parser import InvalidReturnDocument, parse_return
 
+    from sbrflow.integrations.sbr.safexml import too_large_message
+
+    limit = get_settings().document_max_bytes
     try:
-        data = file.read_bytes()
+        size = file.stat().st_size
+        if size > limit:  # said before reading: a 1 GiB file is not read to find out
+            typer.echo(f"error: {file.name}: {too_large_message(size, limit)}", err=True)
+            raise typer.Exit(2)
+        with file.open("rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         typer.echo(f"error: cannot read {str(file)!r}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
     try:
-        parsed = parse_return(data, max_bytes=get_settings().document_max_bytes)
+        parsed = parse_return(data, max_bytes=limit)
     except InvalidReturnDocument as exc:
         typer.echo(f"error: {file.name}: {exc}", err=True)
         raise typer.Exit(2) from None
