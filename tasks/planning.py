@@ -57,6 +57,8 @@ class Scope:
 
 # plan-periods, bulk-start and rerun-client write the same cases: one of them at a time.
 PLANNING_LOCK = "planning"
+# Tax periods, deadlines and the planning horizon are defined for these run dates (year 1 broke month arithmetic).
+FIRST_RUN_DATE, LAST_RUN_DATE = date(1900, 1, 1), date(2999, 12, 31)
 PLANNING = "planning (plan-periods, bulk-start or rerun-client)"
 
 
@@ -240,6 +242,10 @@ def _summarise(scope: Scope, new: Sequence[sa.Row], counts: Sequence[sa.Row], un
 
 def plan(session: Session, scope: Scope) -> dict:
     """One planning pass over the scope; returns per-period rows and totals (writes nothing on a dry run)."""
+    if not FIRST_RUN_DATE <= scope.run_date <= LAST_RUN_DATE:
+        raise PlanningError(f"run date {scope.run_date.isoformat()} is outside the years planning handles "
+                            f"({FIRST_RUN_DATE.year}–{LAST_RUN_DATE.year}); give a date such as "
+                            f"{date.today().isoformat()}")
     member_id = _member_id(session, scope)
 
     def conditions_for(client_id, product):

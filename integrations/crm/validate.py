@@ -8,6 +8,7 @@ columns have a handful of distinct values, so 50,000 rows cost little more than 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
@@ -125,6 +126,10 @@ def _map_headers(parsed: ParsedSheet, headers: list[object], body: pd.DataFrame)
     return mapped
 
 
+# Dates that can only lie in the past (a birth, a verification that took place).
+_NOT_IN_THE_FUTURE = frozenset({"date_of_birth", "id_verified_on"})
+
+
 @lru_cache(maxsize=None)
 def _lengths(kind: str) -> dict[str, int]:
     """Field → the most characters the database column it fills can hold (read from the models)."""
@@ -147,6 +152,8 @@ def _unstorable(column: Column, kind: str, text: str, value: object) -> str | No
     from sbrflow.models.limits import too_long_or_unstorable
 
     why = too_long_or_unstorable(text, None)
+    if why is None and column.field in _NOT_IN_THE_FUTURE and isinstance(value, date) and value > date.today():
+        why = "is a date in the future"  # the date itself is not repeated: a date of birth is personal data
     length = _lengths(kind).get(column.field)
     for item in value if isinstance(value, tuple) else (value,):
         if why is None and isinstance(item, str):
