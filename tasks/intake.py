@@ -308,5 +308,13 @@ def add_source(name: str, *, folder: str | None = None, url: str | None = None, 
     return row, created
 
 
+def shown_url(url: str | None) -> str | None:
+    """A source URL as it may be shown: a user name or password (stored before they were refused) masked."""
+    if not url or "@" not in urlsplit(url).netloc:
+        return url
+    parts = urlsplit(url)
+    return parts._replace(netloc="•••@" + parts.netloc.rpartition("@")[2]).geturl()
+
+
 def _absolute(folder: str | None) -> str | None:
     return str(Path(folder).resolve()) if folder else None

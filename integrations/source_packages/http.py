@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -219,5 +219,9 @@ def _mib(size: int) -> str:
 
 
 def _path(url: str) -> str:
-    # The URL has no credentials in it (the token is a header); drop the query for readability.
-    return url.split("?", 1)[0]
+    # The token is a header; a user name or password in the URL itself (refused by `sources add`, but perhaps
+    # stored before) is masked. The query is dropped for readability.
+    parts = urlsplit(url.split("?", 1)[0])
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc="•••@" + parts.netloc.rpartition("@")[2])
+    return parts.geturl()

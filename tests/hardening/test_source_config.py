@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -34,3 +36,18 @@ def test_credentials_in_a_source_url_are_refused_and_not_repeated(db, url):
     assert "secret" not in str(refused.value) and "token@" not in str(refused.value)
     assert "--token-env" in str(refused.value)
     assert _count() == 0
+
+
+def test_a_url_with_credentials_stored_before_they_were_refused_is_shown_masked(db):
+    from typer.testing import CliRunner
+
+    from sbrflow.cli.main import app
+    from sbrflow.integrations.source_packages.http import _path
+
+    add_source("nmbrs", url="http://127.0.0.1:1/api")
+    with unit_of_work() as session:
+        session.execute(sa.update(SourcePackage).values(url="http://user:secret@127.0.0.1:1/api"))
+    listed = CliRunner().invoke(app, ["sources", "list", "--json"])
+    assert "secret" not in listed.output and "user:" not in listed.output
+    assert json.loads(listed.output)[0]["location"] == "http://•••@127.0.0.1:1/api"
+    assert _path("http://user:secret@127.0.0.1:1/api/returns?limit=1") == "http://•••@127.0.0.1:1/api/returns"
