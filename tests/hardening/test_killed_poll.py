@@ -79,6 +79,9 @@ def test_a_poll_killed_mid_way_blocks_nothing_and_the_rerun_completes_in_bounded
                       "the poll to hold its source and store its first page", victim)
             children = _children(victim.pid)
             assert children, "the ephemeral Prefect API runs as a child process"
+            with db.connect() as conn:
+                holder = conn.execute(sa.select(AppLock.holder, AppLock.pid)).one()
+            assert holder.holder.startswith("poll-returns flow run '") and holder.pid == victim.pid
             victim.send_signal(how)
             victim.wait(30)
         finally:
