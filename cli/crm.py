@@ -34,7 +34,9 @@ def import_command(
 
     result = import_workbook(paths[0] if len(paths) == 1 else paths, partial=partial, dry_run=dry_run)
     for kind, counts in result.counts.items():
-        typer.echo(f"{kind:9} " + ", ".join(f"{outcome} {counts[outcome]}" for outcome in OUTCOMES))
+        # Nothing written: "created 4" would not be true; only what was rejected is.
+        shown = OUTCOMES if result.written or dry_run else [o for o in OUTCOMES if o == "rejected"]
+        typer.echo(f"{kind:9} " + ", ".join(f"{outcome} {counts[outcome]}" for outcome in shown))
     for row in result.rows():
         where = ", ".join(str(part) for part in (row["sheet"], row["row"] and f"row {row['row']}",
                                                    row["column"] and f"column {row['column']}") if part)

@@ -112,6 +112,9 @@ def serve() -> None:
 
 def main() -> None:
     """Run the CLI; errors a user can act on end as one line on stderr, not a stack trace."""
+    from sbrflow.tasks.shutdown import install_sigterm_handler
+
+    install_sigterm_handler()  # SIGTERM stops a poll cleanly and never leaves Prefect's temporary server behind
     try:
         app()
     except ConfigurationError as exc:

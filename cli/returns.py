@@ -57,13 +57,21 @@ def parse(
     from sbrflow.config.settings import get_settings
     from sbrflow.integrations.sbr.parser import InvalidReturnDocument, parse_return
 
+    from sbrflow.integrations.sbr.safexml import too_large_message
+
+    limit = get_settings().document_max_bytes
     try:
-        data = file.read_bytes()
+        size = file.stat().st_size
+        if size > limit:  # said before reading: a 1 GiB file is not read to find out
+            typer.echo(f"error: {file.name}: {too_large_message(size, limit)}", err=True)
+            raise typer.Exit(2)
+        with file.open("rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         typer.echo(f"error: cannot read {str(file)!r}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
     try:
-        parsed = parse_return(data, max_bytes=get_settings().document_max_bytes)
+        parsed = parse_return(data, max_bytes=limit)
     except InvalidReturnDocument as exc:
         typer.echo(f"error: {file.name}: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -89,10 +97,10 @@ def poll(source: str = typer.Option(None, "--source", help="Poll only this sourc
         raise typer.Exit(1)
     for row in summary["sources"]:
         line = f"{row['source']:<20} new={row['new']} duplicate={row['duplicate']} rejected={row['rejected']}"
-        typer.echo(line + (f"  FAILED: {row['error']}" if row["status"] != "ok" else ""))
+        typer.echo(line + (f"  {row['status'].upper()}: {row['error']}" if row["status"] != "ok" else ""))
     if not summary["sources"]:
         typer.echo("no enabled source packages (add one: sbrflow sources add NAME --url URL | --folder DIR)")
-    if isinstance(outcome, SourcesFailed):
+    if isinstance(outcome, SourcesFailed) or any(row["status"] != "ok" for row in summary["sources"]):
         raise typer.Exit(1)
 
 

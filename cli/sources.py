@@ -9,7 +9,7 @@ import typer
 
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import SourcePackage
-from sbrflow.tasks.intake import SourceConfigError, add_source
+from sbrflow.tasks.intake import SourceConfigError, add_source, shown_url
 
 __all__ = ["SourceConfigError", "add_source", "sources_app"]
 
@@ -36,7 +36,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.
     """List the source packages, their kind, where they are, and their cursor."""
     with unit_of_work() as session:
         rows = [
-            {"name": s.name, "kind": s.kind.value, "location": s.url or s.folder, "token_env": s.token_env,
+            {"name": s.name, "kind": s.kind.value, "location": shown_url(s.url) or s.folder, "token_env": s.token_env,
              "taxes": s.taxes, "enabled": s.enabled, "cursor": s.cursor,
              "last_polled_at": s.last_polled_at.isoformat() if s.last_polled_at else None}
             for s in session.scalars(sa.select(SourcePackage).order_by(SourcePackage.name))

@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     source_fetch_concurrency: int = Field(4, ge=1, le=16, description="Documents fetched at once from one source.")
     poll_retries: int = Field(3, ge=0, le=10, description="Prefect retries of a source's poll task (transient errors).")
     poll_retry_delay: float = Field(10.0, ge=0, description="First delay (s) before a poll retry; doubles each time.")
+    source_call_deadline: float = Field(
+        120.0, gt=0, description="Seconds one HTTP call to a source package may take in all, body included."
+    )
+    source_listing_max_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest listing page (JSON) accepted from a source package."
+    )
+    source_retry_after_max: float = Field(
+        30.0, ge=0, description="A source's Retry-After is obeyed up to this many seconds."
+    )
     document_max_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="Largest return document accepted.")
     document_inline_max_bytes: int = Field(
         1024 * 1024, ge=0, description="Documents up to this size are kept in the database, larger under var/documents."
@@ -127,6 +136,14 @@ class Settings(BaseSettings):
     submission_batch_size: int = Field(200, ge=1, le=5000, description="Cases claimed and sent per batch task.")
     submission_retries: int = Field(3, ge=0, le=10, description="Prefect retries of a batch on transient trouble.")
     submission_retry_delay: float = Field(10.0, ge=0, description="Seconds before such a retry.")
+
+    # Hardening (issue 18): named locks in our database keep two runs of one job apart.
+    lock_wait: float = Field(
+        60.0, ge=0, description="Seconds a poll, import, plan or match waits for the run holding its lock, then gives up."
+    )
+    lock_ttl: float = Field(
+        120.0, ge=5, description="SQLite: a lock whose heartbeat stopped this many seconds ago is taken over."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -5,14 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
-from prefect.client.orchestration import get_client
-from prefect.exceptions import ObjectNotFound
 
 from sbrflow.config.settings import get_settings
 from sbrflow.flows.matching import match_returns
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import SourcePackage
-from sbrflow.tasks.intake import concurrency_limit_name, poll_source
+from sbrflow.tasks.intake import poll_source
+from sbrflow.tasks.shutdown import stop_requested
 
 
 class SourcesFailed(RuntimeError):
@@ -20,7 +19,7 @@ class SourcesFailed(RuntimeError):
 
     def __init__(self, summary: dict) -> None:
         self.summary = summary
-        failed = [row for row in summary["sources"] if row["status"] != "ok"]
+        failed = [row for row in summary["sources"] if row["status"] == "failed"]
         super().__init__(
             f"{len(failed)} of {len(summary['sources'])} source package(s) failed: "
             + "; ".join(f"{row['source']}: {row['error']}" for row in failed)
@@ -42,17 +41,6 @@ def enabled_sources(source: str | None = None) -> list[str]:
     return names
 
 
-@task(name="ensure-concurrency-limits")
-def ensure_concurrency_limits(names: list[str]) -> None:
-    """One slot per source package, so two overlapping runs never poll the same package at once."""
-    with get_client(sync_client=True) as client:
-        for name in names:
-            try:
-                client.read_global_concurrency_limit_by_name(concurrency_limit_name(name))
-            except ObjectNotFound:  # created once; an operator may raise or lower it in the UI afterwards
-                client.upsert_global_concurrency_limit_by_name(concurrency_limit_name(name), 1)
-
-
 @flow(name="poll-returns")
 def poll_returns(source: str | None = None) -> dict:
     """Fetch new returns from every enabled source package (or only `source`), store each once.
@@ -62,20 +50,26 @@ def poll_returns(source: str | None = None) -> dict:
     """
     settings = get_settings()
     names = enabled_sources(source)
-    ensure_concurrency_limits(names)
     poll = poll_source.with_options(
         retries=settings.poll_retries,
         retry_delay_seconds=[settings.poll_retry_delay * 2**i for i in range(settings.poll_retries)] or 0,
     )
     futures = {name: poll.submit(name) for name in names}
     rows = []
+    try:
+        for future in futures.values():
+            future.wait()
+    except BaseException:  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C: the source polls stop after their page
+        stop_requested.set()
+        raise
     for name, future in futures.items():
-        future.wait()
         state = future.state
         if state.is_completed():
             counts = future.result()
+            # busy: another run is polling this source right now (named in the error); not a failure.
             rows.append({"source": name, "new": counts["new"], "duplicate": counts["duplicate"],
-                         "rejected": counts["rejected"], "status": "ok", "error": ""})
+                         "rejected": counts["rejected"], "status": "busy" if counts.get("busy") else "ok",
+                         "error": counts.get("busy", "")})
         else:
             error = state.result(raise_on_failure=False)
             rows.append({"source": name, "new": 0, "duplicate": 0, "rejected": 0, "status": "failed",
@@ -89,6 +83,6 @@ def poll_returns(source: str | None = None) -> dict:
     summary = {"sources": rows, **{k: sum(r[k] for r in rows) for k in ("new", "duplicate", "rejected")}}
     # Every poll ends with a matching pass over everything not matched yet (also what older polls left).
     summary["matching"] = match_returns()
-    if any(row["status"] != "ok" for row in rows):
+    if any(row["status"] == "failed" for row in rows):
         raise SourcesFailed(summary)
     return summary

@@ -22,6 +22,7 @@ from sbrflow.models.crm_records import (
     RelationLink,
     Shareholding,
 )
+from sbrflow.models.locks import AppLock
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
 from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
@@ -42,6 +43,7 @@ __all__ = [
     "PersonAlias",
     "RelationLink",
     "Shareholding",
+    "AppLock",
     "AuditEvent",
     "CaseDocument",
     "ReturnMatch",

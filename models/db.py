@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -21,10 +22,36 @@ def create_engine_for(url: str, *, echo: bool = False) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    else:
+        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, future=True, hide_parameters=True)
+    # Bound values (BSNs, dates of birth) never appear in logs (also under SBRFLOW_DATABASE_ECHO), nor in
+    # errors: hide_parameters, and every database error is stripped of the values the server quotes back.
+    sa.event.listen(engine, "handle_error", _without_values)
+    return engine
+
+
+_NUMBERS = re.compile(r"\d{4,}")
+
+
+def without_values(text: str) -> str:
+    """A database message's first line (the server's DETAIL/quoted rows dropped), long numbers masked."""
+    first = next((line for line in str(text).splitlines() if line.strip()), "")
+    first = re.sub(r'(:\s*)"[^"]*"', r'\1"…"', first)  # invalid input syntax for type date: "…"
+    return _NUMBERS.sub("•••", first)
+
+
+def _without_values(context) -> None:
+    error, orig = context.sqlalchemy_exception, context.original_exception
+    message = f"({type(orig).__module__}.{type(orig).__name__}) {without_values(str(orig))}"
+    if error is not None:
+        error.args = (message, *error.args[1:])
+        error.params = None  # nothing to show, whatever hide_parameters says
+    try:
+        orig.args = (without_values(str(orig)),)
+    except (AttributeError, TypeError):
+        pass
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -9,6 +9,7 @@ importing the same file again writes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from prefect import task
 from sbrflow.integrations.crm import Problem, Severity, WorkbookData, read_workbook
 from sbrflow.models import Client, TeamMember
 from sbrflow.models.db import unit_of_work
+from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks.crm_apply import apply
 from sbrflow.tasks.crm_duplicates import PossibleDuplicate
 from sbrflow.tasks.crm_store import chunks, plan_changes
@@ -84,7 +86,9 @@ def import_workbook(source: str | Path | Iterable[str | Path], *, partial: bool 
     """Read, validate, resolve references against the database, and write (see module docstring)."""
     data = read_workbook(source)
     name = str(source) if isinstance(source, (str, Path)) else ", ".join(str(s) for s in source)
-    with unit_of_work() as session:
+    # One writing import at a time: a second waits for the first, then compares against what it wrote.
+    lock = nullcontext() if dry_run else exclusive("crm-import", what="the CRM import")
+    with lock, unit_of_work() as session:
         known_clients = _known(session, Client.client_number, (r.value for r in data.unresolved_client_refs()))
         known_members = _known(session, TeamMember.code, (r.value for r in data.unresolved_member_codes()))
         data = data.resolve(known_clients, known_members)

@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from prefect import task
-from prefect.concurrency.sync import concurrency
 from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
@@ -36,7 +35,10 @@ from sbrflow.integrations.source_packages import (
     open_source,
 )
 from sbrflow.models.db import unit_of_work
+from sbrflow.models.limits import text_lengths, too_long_or_unstorable
 from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
+from sbrflow.tasks.locks import LockBusy, exclusive
+from sbrflow.tasks.shutdown import check_stop, stop_requested
 
 
 class SourceNotFound(SbrflowError, LookupError):
@@ -58,9 +60,9 @@ class PageResult:
     acks: list[tuple[ReturnRef, bool]] = field(default_factory=list)
 
 
-def concurrency_limit_name(source: str) -> str:
-    """The global concurrency limit that keeps overlapping runs off one source package."""
-    return "source-package-" + (re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-") or "unnamed")
+def source_lock_name(source: str) -> str:
+    """The database lock that keeps overlapping runs off one source package (see tasks/locks.py)."""
+    return "source-package:" + source
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter:
@@ -78,9 +80,17 @@ def _only_transient(_task, _task_run, state) -> bool:
 @task(name="poll-source", task_run_name="poll-{name}", retries=3, retry_delay_seconds=[10, 20, 40],
       retry_condition_fn=_only_transient)
 def poll_source(name: str, page_size: int | None = None, max_pages: int | None = None) -> dict:
-    """Fetch and store everything the source package has delivered since its cursor."""
-    with concurrency(concurrency_limit_name(name), occupy=1, lease_duration=600):
-        return poll_source_once(name, page_size=page_size, max_pages=max_pages)
+    """Fetch and store everything the source package has delivered since its cursor.
+
+    One run at a time per source: a second one waits up to SBRFLOW_LOCK_WAIT seconds, then returns
+    status `busy` naming the run that holds the source (a killed run never holds it: tasks/locks.py).
+    """
+    try:
+        with exclusive(source_lock_name(name), what=f"source package {name!r}"):
+            return poll_source_once(name, page_size=page_size, max_pages=max_pages)
+    except LockBusy as exc:
+        _logger().warning("%s", exc)
+        return {"source": name, "new": 0, "duplicate": 0, "rejected": 0, "pages": 0, "busy": str(exc)}
 
 
 def poll_source_once(name: str, *, page_size: int | None = None, max_pages: int | None = None) -> dict:
@@ -95,8 +105,9 @@ def poll_source_once(name: str, *, page_size: int | None = None, max_pages: int 
         source_id, taxes, cursor = source.id, set(source.tax_list), source.cursor
         config = dict(kind=source.kind.value, url=source.url, folder=source.folder, token_env=source.token_env)
     summary = {"source": name, "new": 0, "duplicate": 0, "rejected": 0, "pages": 0}
-    with open_source(name, **config) as client:
+    with open_source(name, **config, should_stop=stop_requested.is_set) as client:
         for page, documents, cursor, next_cursor in _pages(client, cursor, limit, max_pages):
+            check_stop()  # SIGTERM: the pages stored so far stay stored, the cursor covers exactly them
             result = store_page(source_id, cursor, next_cursor, documents, taxes=taxes)
             if result.cursor_moved_elsewhere:
                 log.warning("source %s: another run moved the cursor; leaving the rest to it", name)
@@ -122,6 +133,7 @@ def _pages(client: SourcePackageClient, cursor: str | None, limit: int, max_page
     """
 
     def load(position: str | None) -> tuple[Page, list[bytes]]:
+        check_stop()
         page = client.list_returns(position, limit)
         return page, client.fetch_many(page.items)
 
@@ -265,8 +277,18 @@ def add_source(name: str, *, folder: str | None = None, url: str | None = None, 
     """Add a source package, or update the one of that name (re-enabling it); returns (row, created)."""
     if bool(folder) == bool(url):
         raise SourceConfigError("give exactly one of --folder DIR or --url URL")
+    if url and "@" in urlsplit(url).netloc:
+        # It would be shown by `sources list`, in errors, logs and artifacts: never accept it.
+        raise SourceConfigError("--url must not hold a user name or password (http://user:pw@…); give the token "
+                                "with --token-env VAR instead")
     if url and not url.startswith(("http://", "https://")):
         raise SourceConfigError(f"--url must start with http:// or https://, not {url!r}")
+    lengths = text_lengths(SourcePackage)
+    for option, column, value in (("NAME", "name", name), ("--url", "url", url), ("--folder", "folder", _absolute(folder)),
+                                  ("--token-env", "token_env", token_env)):
+        why = too_long_or_unstorable(value, lengths[column]) if value is not None else None
+        if why:
+            raise SourceConfigError(f"{option} {why}")
     if folder and token_env:
         raise SourceConfigError("--token-env is for HTTP sources; a folder needs no token")
     wanted = [t.strip().upper() for t in taxes.split(",") if t.strip()]
@@ -284,6 +306,14 @@ def add_source(name: str, *, folder: str | None = None, url: str | None = None, 
         row.url, row.folder, row.token_env = url, _absolute(folder), token_env
         row.taxes, row.enabled = ",".join(sorted(set(wanted), key=wanted.index)), True
     return row, created
+
+
+def shown_url(url: str | None) -> str | None:
+    """A source URL as it may be shown: a user name or password (stored before they were refused) masked."""
+    if not url or "@" not in urlsplit(url).netloc:
+        return url
+    parts = urlsplit(url)
+    return parts._replace(netloc="•••@" + parts.netloc.rpartition("@")[2]).geturl()
 
 
 def _absolute(folder: str | None) -> str | None:

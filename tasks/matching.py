@@ -36,6 +36,7 @@ from sbrflow.models.matching import AuditEvent, CaseDocument, MatchMethod, Match
 from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
 from sbrflow.tasks.audit import record_events, system_actor
+from sbrflow.tasks.locks import exclusive
 
 # What a new or corrected document does to its case is decided by domain.routing.on_document_attached.
 
@@ -205,8 +206,8 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None,
 
 @task(name="match-pending-returns")
 def match_pending_returns(today: date | None = None) -> dict[str, object]:
-    """Match every received return that is not matched yet, in one transaction."""
-    with unit_of_work() as session:
+    """Match every received return that is not matched yet, in one transaction (one pass at a time)."""
+    with exclusive("match-returns", what="matching (match-returns)"), unit_of_work() as session:
         return match_pending(session, today=today or date.today(), actor=system_actor())
 
 

@@ -29,6 +29,7 @@ from sbrflow.domain.periods import SUPPORTED, TaxPeriod, parse_label, periods_en
 from sbrflow.domain.readiness import Problem, Reason, readiness_problems
 from sbrflow.models import Case, Client, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
+from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks import cases
 from sbrflow.tasks.readiness import load_client_facts
 
@@ -52,6 +53,13 @@ class Scope:
     role: Role | None = None
     start: bool = False  # bulk-start: started cases wait for their return, whatever the start mode
     dry_run: bool = False
+
+
+# plan-periods, bulk-start and rerun-client write the same cases: one of them at a time.
+PLANNING_LOCK = "planning"
+# Tax periods, deadlines and the planning horizon are defined for these run dates (year 1 broke month arithmetic).
+FIRST_RUN_DATE, LAST_RUN_DATE = date(1900, 1, 1), date(2999, 12, 31)
+PLANNING = "planning (plan-periods, bulk-start or rerun-client)"
 
 
 def parse_any_label(label: str) -> TaxPeriod:
@@ -234,6 +242,10 @@ def _summarise(scope: Scope, new: Sequence[sa.Row], counts: Sequence[sa.Row], un
 
 def plan(session: Session, scope: Scope) -> dict:
     """One planning pass over the scope; returns per-period rows and totals (writes nothing on a dry run)."""
+    if not FIRST_RUN_DATE <= scope.run_date <= LAST_RUN_DATE:
+        raise PlanningError(f"run date {scope.run_date.isoformat()} is outside the years planning handles "
+                            f"({FIRST_RUN_DATE.year}–{LAST_RUN_DATE.year}); give a date such as "
+                            f"{date.today().isoformat()}")
     member_id = _member_id(session, scope)
 
     def conditions_for(client_id, product):
@@ -326,7 +338,7 @@ def _require_client(session: Session, client_number: str) -> None:
 @task(name="plan-periods")
 def plan_periods_task(run_date: date) -> dict:
     """Make sure every active client has its cases for the periods that ended in the horizon."""
-    with unit_of_work() as session:
+    with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         return plan(session, Scope(run_date=run_date))
 
 
@@ -338,7 +350,7 @@ def bulk_start_task(run_date: date, product: Product, period_label: str, client_
     scope = Scope(run_date=run_date, products=frozenset({Product(product)}), period=period,
                   client_numbers=tuple(client_numbers) if client_numbers is not None else None,
                   member=member, role=Role(role) if role else None, start=True, dry_run=dry_run)
-    with unit_of_work() as session:
+    with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         for number in scope.client_numbers or ():
             _require_client(session, number)
         return plan(session, scope)
@@ -350,6 +362,6 @@ def rerun_client_task(run_date: date, client_number: str, product: Product | Non
     """Re-plan one client: create missing cases, block or unblock them after a CRM fix."""
     scope = Scope(run_date=run_date, products=frozenset({Product(product)}) if product else None,
                   period=parse_any_label(period_label) if period_label else None, client_numbers=(client_number,))
-    with unit_of_work() as session:
+    with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         _require_client(session, client_number)
         return plan(session, scope)

@@ -142,3 +142,25 @@ def country(value: str) -> str:
     if len(code) != 2 or not code.isalpha():
         raise ValueError(f"'{value}' is not a two-letter country code, e.g. NL or BE")
     return code
+
+
+# CSV injection (OWASP): a spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = tuple(FORMULA_TRIGGERS) + ("'",)
+
+
+def formula_safe(value: object) -> object:
+    """A CSV value a spreadsheet shows as text: a leading ' before a formula trigger (undone by `from_formula_safe`).
+
+    A value that itself starts with ' followed by a trigger or ' gets one more, so that the round trip is
+    exact; "'t Hooft" stays as it is.
+    """
+    if isinstance(value, str) and value and (
+            value.startswith(FORMULA_TRIGGERS) or (value[0] == "'" and value[1:2] in _ESCAPED and value[1:2])):
+        return "'" + value
+    return value
+
+
+def from_formula_safe(text: str) -> str:
+    """Undo `formula_safe` on a cell read from a CSV file."""
+    return text[1:] if text[:1] == "'" and text[1:2] in _ESCAPED and text[1:2] else text

@@ -25,6 +25,7 @@ from sbrflow.integrations.crm.columns import EXPLANATION_SHEETS, SheetSpec, spec
 from sbrflow.integrations.crm.records import Problem, Severity, WorkbookError
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_ESCAPED_FORMULA = re.compile("^'[=+\\-@\t\r']")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,102 @@ except ImportError:  # pragma: no cover - the dependency is declared; openpyxl s
     _EXCEL_ENGINE = "openpyxl"
 
 
+# Before anything is parsed: a tiny hostile file can claim a huge sheet (one cell at XFD1048576 made the
+# reader allocate 512 GiB and abort the process) or unpack to gigabytes.
+MAX_UNCOMPRESSED = 512 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 256
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\sref="([^"]+)"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the archive (xl/worksheets/sheetN.xml)."""
+    from xml.etree import ElementTree
+
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("p:Relationship", _NS)}
+    parts = {}
+    for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _check_sheet_size(name: str, data: bytes) -> None:
+    """Refuse a sheet that says or shows it is bigger than a CRM sheet can be."""
+    refs = [ref.decode() for ref in _DIMENSION.findall(data[:4096])]
+    rows = [int(row) for row in _ROW_REF.findall(data[-65536:])] + [
+        int(r) for ref in refs for r in re.findall(r"\d+", ref)]
+    letters = {letters.decode() for letters, _ in _CELL_REF.findall(data)} | {
+        part for ref in refs for part in re.findall(r"[A-Z]+", ref)}
+    last_row = max(rows, default=0)
+    last_column = max((_column_number(letters) for letters in letters), default=0)
+    if last_row > MAX_ROWS or last_column > MAX_COLUMNS:
+        raise WorkbookError(
+            f"The sheet '{name}' reaches row {last_row} and column {last_column}; a CRM sheet may have at most "
+            f"{MAX_ROWS} rows and {MAX_COLUMNS} columns. Delete what is beyond your data (select the empty rows "
+            "and columns, Delete, save) or copy the data to a new workbook.")
+
+
+def _formula_problems(name: str, data: bytes, header: list[object]) -> list[Problem]:
+    """A formula cell without a calculated value would read as empty (and clear the field): an error per cell."""
+    if b"<f" not in data and b":f" not in data:
+        return []
+    from xml.etree import ElementTree
+
+    problems = []
+    for _, cell in ElementTree.iterparse(io.BytesIO(data)):
+        if cell.tag != f"{{{_NS['m']}}}c":
+            continue
+        formula, value = cell.find("m:f", _NS), cell.find("m:v", _NS)
+        if formula is not None and (value is None or not (value.text or "")) and cell.find("m:is", _NS) is None:
+            ref = cell.get("r", "")
+            letters, row = re.match(r"([A-Z]*)(\d*)", ref).groups()
+            position = _column_number(letters) - 1 if letters else -1
+            column = str(header[position]).strip() if 0 <= position < len(header) else letters
+            problems.append(Problem(
+                Severity.ERROR, name, int(row) if row else None, column or letters, None,
+                f"Cell {ref} holds a formula without a calculated value, so its value is unknown. Open the "
+                "workbook in Excel and save it (that stores the values), or paste the values instead of formulas."))
+        cell.clear()
+    return problems
+
+
+def _inspect_archive(path: Path) -> dict[str, bytes]:
+    """Check the archive's unpacked size and the size of each sheet we read; their XML, by sheet name."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+            if unpacked > MAX_UNCOMPRESSED:
+                raise WorkbookError(
+                    f"{path.name} unpacks to {unpacked / 2**20:.0f} MiB; a CRM workbook may unpack to at most "
+                    f"{MAX_UNCOMPRESSED / 2**20:.0f} MiB (is it the right file?).")
+            parts = _sheet_parts(archive)
+            sheets = {}
+            for name in (name for name in parts if spec_for_sheet(name) is not None):
+                if parts[name] in archive.namelist():
+                    sheets[name] = archive.read(parts[name])
+                    _check_sheet_size(name, sheets[name])
+            return sheets
+    except (zipfile.BadZipFile, KeyError, ParseError) as error:
+        raise WorkbookError(f"{path.name} cannot be opened as an Excel workbook (.xlsx): {error}") from error
+
+
 def _excel_sheets(path: Path) -> Iterable[tuple[str, pd.DataFrame | Problem, bool]]:
+    xml = _inspect_archive(path)
     try:
         workbook = pd.ExcelFile(path, engine=_EXCEL_ENGINE)
     except _DAMAGED as error:
@@ -107,7 +203,11 @@ def _excel_sheets(path: Path) -> Iterable[tuple[str, pd.DataFrame | Problem, boo
                 frame = pd.read_excel(workbook, sheet_name=name, header=None, dtype=str, keep_default_na=False)
             except _DAMAGED as error:
                 raise WorkbookError(f"The sheet '{name}' in {path.name} cannot be read: {error}") from error
-            yield name, frame.fillna(""), False
+            frame = frame.fillna("")
+            header = frame.iloc[0].tolist() if not frame.empty else []
+            for problem in _formula_problems(name, xml.get(name, b""), header):
+                yield name, problem, False
+            yield name, frame, False
 
 
 def decode(data: bytes) -> str:
@@ -155,4 +255,8 @@ def _csv_frame(path: Path) -> pd.DataFrame | Problem:
             f"The file cannot be split into columns ({error}). A value probably contains a "
             f"'{separator}' without quotes around it; put the value in double quotes.",
         )
-    return frame.fillna("")
+    frame = frame.fillna("")
+    # Our CSV export escapes values a spreadsheet would run as formulas (=, +, -, @) with a leading ':
+    # take it off again, so that an export reads back exactly.
+    escaped = frame.apply(lambda column: column.str.match(_ESCAPED_FORMULA))
+    return frame.mask(escaped, frame.apply(lambda column: column.str[1:])) if escaped.any().any() else frame

@@ -8,6 +8,8 @@ columns have a handful of distinct values, so 50,000 rows cost little more than 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -124,6 +126,41 @@ def _map_headers(parsed: ParsedSheet, headers: list[object], body: pd.DataFrame)
     return mapped
 
 
+# Dates that can only lie in the past (a birth, a verification that took place).
+_NOT_IN_THE_FUTURE = frozenset({"date_of_birth", "id_verified_on"})
+
+
+@lru_cache(maxsize=None)
+def _lengths(kind: str) -> dict[str, int]:
+    """Field → the most characters the database column it fills can hold (read from the models)."""
+    from sbrflow.domain.enums import Role
+    from sbrflow.models import BankAccount, Client, ClientContact, Person, TeamMember
+    from sbrflow.models.limits import column_length, text_lengths
+
+    tables = {"clients": (Client,), "contacts": (Person, ClientContact, Client), "team": (TeamMember,)}
+    lengths = text_lengths(*tables.get(kind, ()))
+    # Fields that name another row hold that row's key.
+    references = {"ibans": BankAccount.iban, "cluster_head": Client.client_number, "billed_to": Client.client_number,
+                  **{role.value: TeamMember.code for role in Role}}
+    for name, target in references.items():
+        lengths.setdefault(name, column_length(target))
+    return lengths
+
+
+def _unstorable(column: Column, kind: str, text: str, value: object) -> str | None:
+    """Why a cell's text or value cannot be stored (control characters, too long), or None."""
+    from sbrflow.models.limits import too_long_or_unstorable
+
+    why = too_long_or_unstorable(text, None)
+    if why is None and column.field in _NOT_IN_THE_FUTURE and isinstance(value, date) and value > date.today():
+        why = "is a date in the future"  # the date itself is not repeated: a date of birth is personal data
+    length = _lengths(kind).get(column.field)
+    for item in value if isinstance(value, tuple) else (value,):
+        if why is None and isinstance(item, str):
+            why = too_long_or_unstorable(item, length)
+    return f"'{column.dutch}' {why}." if why else None
+
+
 def _read_column(parsed: ParsedSheet, column: Column, cells: pd.Series) -> None:
     """Read each distinct cell text once; spread values and errors back over the rows."""
     codes, uniques = pd.factorize(cells, sort=False)
@@ -136,10 +173,14 @@ def _read_column(parsed: ParsedSheet, column: Column, cells: pd.Series) -> None:
                 failed[index] = f"'{column.dutch}' is empty; every row needs one."
             continue
         try:
-            results.append(column.read(text))
+            value = column.read(text)
         except ValueError as error:  # InvalidIdentifier and UnknownWord are ValueErrors too
-            results.append(None)
-            failed[index] = str(error)
+            value, failed[index] = None, str(error)
+        else:
+            why = _unstorable(column, parsed.spec.kind, text, value)
+            if why:
+                value, failed[index] = None, why
+        results.append(value)
     values = np.empty(len(results), dtype=object)
     for index, result in enumerate(results):  # one by one: numpy would unpack tuples (IBANs)
         values[index] = result

@@ -106,7 +106,18 @@ def read_workbook(source: str | Path | Iterable[str | Path]) -> WorkbookData:
             "No sheet with clients, contacts or team members found: name the sheets Cliënten, Contacten "
             "and Medewerkers (or clients, contacts, team).",
         ))
+    if sheets:
+        for kind, dutch in (("clients", "Cliënten"), ("contacts", "Contacten")):
+            if kind not in sheets:
+                problems.append(Problem(
+                    Severity.WARNING, None, None, None, None,
+                    f"There is no {dutch} sheet ({kind}): no {kind} are imported or changed. Is it named "
+                    f"differently? Name it {dutch} or {kind}.",
+                ))
     for sheet in sheets.values():
+        # A row the reader found wrong (e.g. a formula without a value) is not imported, also not with --partial.
+        sheet.bad.update(p.row for p in problems if p.sheet == sheet.name and p.row and p.row > 1
+                         and p.severity is Severity.ERROR and p.row in sheet.rows)
         check_sheet(sheet)
         problems += sheet.problems
     layout = Layout(

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from sbrflow.domain import vocabulary
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Role
-from sbrflow.integrations.crm.cells import share_text
+from sbrflow.integrations.crm.cells import formula_safe, share_text
 from sbrflow.integrations.crm.columns import CLIENTS, CONTACTS, SHEETS, STRUCTURE_SHEETS, TEAM, Column, SheetSpec
 
 Row = Mapping[str, object] | object  # a ClientRow/ContactRow/TeamMemberRow or a dict with the same field names
@@ -119,7 +119,9 @@ def write_workbook(
             header.append(cell)
         sheet.append(header)
         for values in _sheet_rows(spec, rows, excel=True):
-            sheet.append([_date_cell(sheet, value) if isinstance(value, date) else value for value in values])
+            sheet.append([_date_cell(sheet, value) if isinstance(value, date) else
+                          _text_cell(sheet, value) if isinstance(value, str) and value.startswith("=") else value
+                          for value in values])
     if explanation:
         _write_explanation(workbook.create_sheet("Uitleg"), english)
     workbook.save(path)
@@ -132,6 +134,13 @@ def _sheets(clients, contacts, team, structure: Mapping[str, Iterable[Row]] | No
     for spec in STRUCTURE_SHEETS:
         if structure is not None and spec.kind in structure:
             yield spec, structure[spec.kind]
+
+
+def _text_cell(sheet, value: str) -> WriteOnlyCell:
+    """A text cell, even when it starts with '=' (openpyxl would otherwise write a live formula)."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _date_cell(sheet, value: date) -> WriteOnlyCell:
@@ -194,6 +203,7 @@ def write_csv(
             writer = csv.writer(handle, delimiter=separator, lineterminator="\r\n")
             writer.writerow([_header(column, english) for column in spec.columns])
             # Dutch Excel reads ';'-files with a decimal comma.
-            writer.writerows(_sheet_rows(spec, rows, excel=False, decimal_comma=separator == ";"))
+            writer.writerows([formula_safe(value) for value in values]
+                             for values in _sheet_rows(spec, rows, excel=False, decimal_comma=separator == ";"))
         written.append(path)
     return written

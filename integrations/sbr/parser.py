@@ -16,7 +16,7 @@ import hashlib
 from sbrflow.integrations.sbr.errors import InvalidReturnDocument
 from sbrflow.integrations.sbr.loonaangifte import parse_loonaangifte
 from sbrflow.integrations.sbr.record import CorrectedPeriod, ParsedReturn, ReturnKind
-from sbrflow.integrations.sbr.safexml import local, read_xml
+from sbrflow.integrations.sbr.safexml import local, namespace, read_xml
 from sbrflow.integrations.sbr.xbrl import parse_vat_xbrl
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
 # A VAT return is ~5 KB; a Loonaangifte is ~3 KB per employee, so 32 MiB holds an employer of
 # about 10,000 employees. Larger payrolls pass their own max_bytes.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+XBRL_INSTANCE = "http://www.xbrl.org/2003/instance"
 # Employee data in a Loonaangifte: left out of the tree while parsing, so it is never held,
 # matched on, logged or shown (DESIGN.md: BSNs of employees are never used for matching).
 _PERSONAL = frozenset({"InkomstenverhoudingInitieel", "NatuurlijkPersoon"})
@@ -46,6 +47,10 @@ def parse_return(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedRe
     digest = hashlib.sha256(data).hexdigest()
     name = local(root.tag)
     if name == "xbrl":
+        if namespace(root.tag) != XBRL_INSTANCE:
+            raise InvalidReturnDocument(
+                f"the root element is <xbrl> in the namespace {namespace(root.tag)[:80]!r}, not an XBRL instance "
+                f"({XBRL_INSTANCE}), so it is not a VAT return", code="wrong_type")
         return parse_vat_xbrl(root, sha256=digest, size=len(data))
     if name == "Loonaangifte":
         return parse_loonaangifte(root, sha256=digest, size=len(data))

@@ -16,6 +16,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException, DTDForbidden
+from stdnum.nl import bsn as _bsn
 from defusedxml.ElementTree import DefusedXMLParser
 
 from sbrflow.integrations.sbr.errors import InvalidReturnDocument
@@ -46,10 +47,9 @@ SCHEMA_LIMIT = 255
 def read_xml(data: bytes, *, max_bytes: int, skip: frozenset[str] = frozenset()) -> Element:
     """Parse `data` into a tree without the `skip` subtrees; InvalidReturnDocument if it cannot be."""
     if len(data) > max_bytes:
-        raise InvalidReturnDocument(
-            f"document is {_size(len(data))}, larger than the {_size(max_bytes)} limit",
-            code="too_large",
-        )
+        # max_bytes + 1 bytes is what a reader that stopped at the limit hands over: the size is unknown.
+        raise InvalidReturnDocument(too_large_message(None if len(data) == max_bytes + 1 else len(data), max_bytes),
+                                    code="too_large")
     text = data.lstrip(_LEADING_WHITESPACE)
     if not text:
         raise InvalidReturnDocument("document is empty", code="not_xml")
@@ -63,6 +63,10 @@ def read_xml(data: bytes, *, max_bytes: int, skip: frozenset[str] = frozenset())
         parser.feed(text)
         fed = True
         root = parser.close()
+    except _TooManyElements:
+        raise InvalidReturnDocument(
+            f"document has more than {MAX_ELEMENTS:,} elements (outside the employee data); a return never "
+            "has that many, so it is refused", code="too_large") from None
     except ParseError as err:
         raise InvalidReturnDocument(_syntax_message(err, at_end=fed), code="not_xml") from None
     except DTDForbidden:
@@ -89,6 +93,22 @@ def read_xml(data: bytes, *, max_bytes: int, skip: frozenset[str] = frozenset())
     return root
 
 
+# Elements kept in the tree (employee data is left out, so it does not count): a VAT return has a few
+# hundred, a Loonaangifte without its employees a few thousand at most.
+MAX_ELEMENTS = 250_000
+
+
+class _TooManyElements(Exception):
+    pass
+
+
+def too_large_message(size: int | None, limit: int) -> str:
+    """'document is 143.0 MiB, larger than the 32.0 MiB limit' (or 'larger than …' when the size is unknown)."""
+    if size is None:
+        return f"document is larger than the {_size(limit)} limit"
+    return f"document is {_size(size)}, larger than the {_size(limit)} limit"
+
+
 class _Builder:
     """Parser target that builds the tree but leaves out whole subtrees by local name.
 
@@ -102,6 +122,7 @@ class _Builder:
         self._builder = TreeBuilder()
         self._skip = skip
         self._depth = 0  # > 0 while inside a left-out subtree
+        self._built = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if self._depth:
@@ -109,6 +130,9 @@ class _Builder:
         elif self._skip and tag.rpartition("}")[2] in self._skip:
             self._depth = 1
         else:
+            self._built += 1
+            if self._built > MAX_ELEMENTS:  # 8 million empty elements would take ~1 GB as a tree
+                raise _TooManyElements
             self._builder.start(tag, attrs)
 
     def end(self, tag: str) -> None:
@@ -233,14 +257,19 @@ def timestamp(text: str | None) -> datetime | None:
 def fiscal_id(text: str, letter: str, what: str) -> str:
     """Normalised OB-nummer (letter B) or loonheffingennummer (letter L), e.g. 001000044B37."""
     # Upper case, no spaces or dots, padded to 9 digits: exporters, like spreadsheets, drop
-    # leading zeros. Only the shape is checked; the elfproef belongs to matching, where a wrong
-    # number ends in the unmatched queue. The value is never quoted in the error: for a sole
-    # trader it holds the owner's BSN.
+    # leading zeros. Shape and elfproef are checked. The value is never quoted in the error: for a
+    # sole trader it holds the owner's BSN.
     cleaned = _SEPARATORS.sub("", text).upper()
     found = _FISCAL_ID[letter].match(cleaned)
     if not found:
         raise InvalidReturnDocument(f"{what} is not {_FISCAL_LABEL[letter]}", code="bad_value")
-    return f"{found.group(1).zfill(9)}{letter}{found.group(2)}"
+    digits = found.group(1).zfill(9)
+    if int(digits) == 0 or _bsn.checksum(digits) != 0:
+        # Said here, rather than left to matching as "no client has this number".
+        raise InvalidReturnDocument(
+            f"{what} is not {_FISCAL_LABEL[letter]}: its check digit is wrong (the 9 digits fail the elfproef), "
+            "so the number was mistyped in the package that made the return", code="bad_check_digit")
+    return f"{digits}{letter}{found.group(2)}"
 
 
 def _syntax_message(err: ParseError, *, at_end: bool) -> str:

@@ -23,7 +23,7 @@ __all__ = [
 
 
 def open_source(name: str, kind: str, *, url: str | None = None, folder: str | None = None,
-                token_env: str | None = None) -> SourcePackageClient:
+                token_env: str | None = None, should_stop=None) -> SourcePackageClient:
     """A client for a configured source package (kind `http` or `folder`), with the settings' limits."""
     from sbrflow.config.settings import get_settings
 
@@ -37,7 +37,9 @@ def open_source(name: str, kind: str, *, url: str | None = None, folder: str | N
             name, url, token=resolve_token(token_env), connect_timeout=settings.source_connect_timeout,
             read_timeout=settings.source_read_timeout, retries=settings.source_http_retries,
             backoff=settings.source_http_backoff, max_bytes=settings.document_max_bytes,
-            concurrency=settings.source_fetch_concurrency,
+            concurrency=settings.source_fetch_concurrency, deadline=settings.source_call_deadline,
+            listing_max_bytes=settings.source_listing_max_bytes, retry_after_cap=settings.source_retry_after_max,
+            should_stop=should_stop,
         )
     if kind == "folder":
         from sbrflow.integrations.source_packages.folder import FolderSourceClient

@@ -9,8 +9,11 @@ and counted as a duplicate. Writers should write under another name (e.g. `x.xml
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from sbrflow.integrations.source_packages.base import (
     TransientSourceError,
 )
 
+log = logging.getLogger(__name__)
 SUFFIXES = frozenset({".xbrl", ".xml"})
 PROCESSED, REJECTED = "processed", "rejected"
 
@@ -35,17 +39,22 @@ class FolderSourceClient(SourcePackageClient):
         self.max_bytes = max_bytes
         # Listed in this poll already: a file whose move failed is not offered twice in one run.
         self._seen: set[str] = set()
+        self._refused: set[str] = set()
 
     def list_returns(self, cursor: str | None, limit: int) -> Page:
         """The next `limit` files still waiting in the folder (the cursor is not needed: see above)."""
         if not self.folder.is_dir():
             raise PermanentSourceError(f"source {self.name!r}: folder {str(self.folder)!r} does not exist")
         try:
-            names = sorted(
-                entry.name for entry in os.scandir(self.folder)
-                if entry.is_file() and not entry.name.startswith(".")
-                and Path(entry.name).suffix.lower() in SUFFIXES
-            )
+            entries = [entry for entry in os.scandir(self.folder)
+                       if not entry.name.startswith(".") and Path(entry.name).suffix.lower() in SUFFIXES]
+            # A symbolic link may point anywhere (evil.xml -> /etc/app-config.xml): never followed.
+            for entry in entries:
+                if entry.is_symlink() and entry.name not in self._refused:
+                    self._refused.add(entry.name)
+                    log.warning("source %s: %r is a symbolic link; it is not read (only regular files are)",
+                                self.name, entry.name)
+            names = sorted(entry.name for entry in entries if entry.is_file(follow_symlinks=False))
         except OSError as exc:
             raise TransientSourceError(f"source {self.name!r}: folder cannot be read ({exc.strerror})") from None
         waiting = [n for n in names if n not in self._seen]
@@ -57,10 +66,13 @@ class FolderSourceClient(SourcePackageClient):
     def fetch(self, ref: ReturnRef) -> bytes:
         """The file's bytes (at most max_bytes + 1), checked against the hash taken when listing."""
         try:
-            with open(self.folder / ref.name, "rb") as handle:
+            with _open_regular(self.folder / ref.name) as handle:
                 data = handle.read(self.max_bytes + 1)
         except FileNotFoundError:
             raise TransientSourceError(f"source {self.name!r}: {ref.name!r} disappeared before it was read") from None
+        except _NotRegular:
+            raise PermanentSourceError(f"source {self.name!r}: {ref.name!r} was replaced by a link or a special "
+                                       "file; it is not read") from None
         if ref.sha256 and hashlib.sha256(data).hexdigest() != ref.sha256:
             raise TransientSourceError(f"source {self.name!r}: {ref.name!r} changed while it was read")
         return data
@@ -74,18 +86,36 @@ class FolderSourceClient(SourcePackageClient):
         path = self.folder / name
         digest, size = hashlib.sha256(), 0
         try:
-            with open(path, "rb") as handle:
+            with _open_regular(path) as handle:
                 while chunk := handle.read(1024 * 1024):
                     digest.update(chunk)
                     size += len(chunk)
                     if size > self.max_bytes:
                         break
-        except FileNotFoundError:  # moved away by someone else in the meantime
+        except (FileNotFoundError, _NotRegular):  # moved away in the meantime, or swapped for a link
             return None
         sha = digest.hexdigest() if size <= self.max_bytes else None
         # The name alone is not a stable identity: a person may drop a new file under an old name.
         reference = f"{name}#{sha[:16]}" if sha else f"{name}#size{size}"
         return ReturnRef(reference=reference, name=name, size=size, sha256=sha)
+
+
+class _NotRegular(OSError):
+    """The name is (now) a symbolic link, a device, a pipe or a folder."""
+
+
+def _open_regular(path: Path):
+    """Open a regular file for reading; never through a symbolic link (O_NOFOLLOW), never a FIFO or device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _NotRegular(str(path)) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _NotRegular(str(path))
+    return os.fdopen(fd, "rb")
 
 
 def move_without_overwrite(source: Path, target_dir: Path) -> Path | None:

@@ -12,13 +12,16 @@ stored cursor. The token is sent as a Bearer header and appears in no message, l
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.util.retry import Retry
 
 from sbrflow.integrations.source_packages.base import (
@@ -32,6 +35,21 @@ from sbrflow.integrations.source_packages.base import (
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 SECRET_PREFIX = "prefect-secret:"
 _CHUNK = 64 * 1024
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry, but a server's Retry-After is obeyed only up to `retry_after_cap` seconds."""
+
+    retry_after_cap: float = 30.0
+
+    def get_retry_after(self, response):  # type: ignore[override]
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.retry_after_cap)
+
+
+def _capped_retry(cap: float) -> type[Retry]:
+    # Retry.new() rebuilds the object from its class: the cap lives on a class of its own.
+    return type("CappedRetry", (_CappedRetry,), {"retry_after_cap": cap})
 
 
 def resolve_token(token_env: str | None) -> str | None:
@@ -57,18 +75,23 @@ class HttpSourceClient(SourcePackageClient):
 
     def __init__(self, name: str, url: str, *, token: str | None = None, connect_timeout: float = 5.0,
                  read_timeout: float = 30.0, retries: int = 4, backoff: float = 0.2,
-                 max_bytes: int = 32 * 1024 * 1024, concurrency: int = 4) -> None:
+                 max_bytes: int = 32 * 1024 * 1024, concurrency: int = 4, deadline: float = 120.0,
+                 listing_max_bytes: int = 16 * 1024 * 1024, retry_after_cap: float = 30.0,
+                 should_stop: Callable[[], bool] | None = None) -> None:
         self.name = name
         self.url = url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.max_bytes = max_bytes
+        self.listing_max_bytes = listing_max_bytes
+        self.deadline = deadline  # seconds for one whole call: answer and body, however slowly it trickles in
+        self.should_stop = should_stop or (lambda: False)
         self.concurrency = max(1, concurrency)
         self._session = requests.Session()
         # Proxies from the environment are read once here, not on every request (requests' trust_env
         # re-reads them and ~/.netrc per call: a third of the time of a 5 KB download on loopback).
         self._session.proxies.update(requests.utils.get_environ_proxies(self.url))
         self._session.trust_env = False
-        retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
+        retry = _capped_retry(retry_after_cap)(total=retries, connect=retries, read=retries, status=retries, other=0,
                       backoff_factor=backoff, backoff_max=10, status_forcelist=sorted(_TRANSIENT_STATUS),
                       allowed_methods=frozenset({"GET"}), raise_on_status=False,
                       respect_retry_after_header=True)
@@ -88,9 +111,11 @@ class HttpSourceClient(SourcePackageClient):
         params: dict[str, str | int] = {"limit": limit}
         if cursor is not None:
             params["cursor"] = cursor
-        response = self._get(f"{self.url}/returns", params=params, stream=False)
+        started = time.monotonic()
+        response = self._get(f"{self.url}/returns", params=params, stream=True)
+        data = self._body(response, self.listing_max_bytes, "the listing", started, cut=False)
         try:
-            body = response.json()
+            body = json.loads(data)
             items = [
                 ReturnRef(reference=str(item["id"]), name=item.get("name"), size=item.get("size"),
                           sha256=item.get("sha256"))
@@ -107,28 +132,52 @@ class HttpSourceClient(SourcePackageClient):
 
     def fetch(self, ref: ReturnRef) -> bytes:
         """GET {url}/returns/{id}: at most max_bytes + 1 bytes (a longer one is cut, and then rejected)."""
+        started = time.monotonic()
         response = self._get(f"{self.url}/returns/{quote(ref.reference, safe='')}", stream=True)
-        chunks, size = [], 0
-        try:
-            for chunk in response.iter_content(_CHUNK):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > self.max_bytes:  # do not download a hostile gigabyte; the parser rejects it
-                    break
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            raise TransientSourceError(
-                f"source {self.name!r}: document {ref.reference!r} broke off while downloading "
-                f"({type(exc).__name__})"
-            ) from None
-        finally:
-            response.close()
-        data = b"".join(chunks)[: self.max_bytes + 1]
+        data = self._body(response, self.max_bytes, f"document {ref.reference!r}", started, cut=True)
+        size = len(data)
         expected = ref.sha256 or response.headers.get("X-Content-SHA256")
         if expected and size <= self.max_bytes and hashlib.sha256(data).hexdigest() != expected.lower():
             raise TransientSourceError(
                 f"source {self.name!r}: document {ref.reference!r} arrived damaged (SHA-256 differs from the listing)"
             )
         return data
+
+    def _body(self, response: requests.Response, limit: int, what: str, started: float, *, cut: bool) -> bytes:
+        """The body, counted while it streams in: at most `limit` bytes (+1 when `cut`: the parser rejects it),
+        within the call's deadline, and only while no stop was asked for (SIGTERM)."""
+        chunks, size = [], 0
+        try:
+            declared = int(response.headers.get("Content-Length") or 0)
+            if declared > limit and not cut:
+                raise PermanentSourceError(f"source {self.name!r}: {what} is {_mib(declared)}, larger than the "
+                                           f"{_mib(limit)} limit")
+            while True:
+                if self.should_stop():
+                    # Asked to stop (SIGTERM): not a fault to retry.
+                    raise PermanentSourceError(f"source {self.name!r}: stopped while downloading {what}")
+                if time.monotonic() - started > self.deadline:
+                    raise TransientSourceError(
+                        f"source {self.name!r}: {what} took longer than {self.deadline:.0f} s to arrive "
+                        f"({_mib(size)} so far); giving up on this call")
+                chunk = response.raw.read1(_CHUNK, decode_content=True)  # what has arrived, at once: a trickle cannot stall the checks
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    if cut:  # do not download a hostile gigabyte; the parser rejects what it gets
+                        break
+                    raise PermanentSourceError(f"source {self.name!r}: {what} is larger than the {_mib(limit)} "
+                                               "limit; stopped reading it")
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                _Urllib3Error, OSError) as exc:
+            raise TransientSourceError(
+                f"source {self.name!r}: {what} broke off while downloading ({type(exc).__name__})"
+            ) from None
+        finally:
+            response.close()
+        return b"".join(chunks)[: limit + 1]
 
     def fetch_many(self, refs: Sequence[ReturnRef]) -> list[bytes]:
         """A page's documents over `concurrency` keep-alive connections (the source works while we parse)."""
@@ -165,6 +214,14 @@ class HttpSourceClient(SourcePackageClient):
         return response
 
 
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
+
+
 def _path(url: str) -> str:
-    # The URL has no credentials in it (the token is a header); drop the query for readability.
-    return url.split("?", 1)[0]
+    # The token is a header; a user name or password in the URL itself (refused by `sources add`, but perhaps
+    # stored before) is masked. The query is dropped for readability.
+    parts = urlsplit(url.split("?", 1)[0])
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc="•••@" + parts.netloc.rpartition("@")[2])
+    return parts.geturl()

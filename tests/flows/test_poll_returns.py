@@ -67,7 +67,6 @@ def test_a_source_that_is_down_fails_alone_and_a_rerun_stores_nothing_twice(pref
     with get_client(sync_client=True) as client:
         artifact = client.read_latest_artifacts(limit=50)
         assert any(a.key == "poll-returns" for a in artifact)
-        assert client.read_global_concurrency_limit_by_name("source-package-package").limit == 1
 
 
 def test_the_api_token_can_come_from_a_prefect_secret_block(prefect_harness):
