@@ -1,7 +1,7 @@
 """Named locks in our own database (who holds which lock; heartbeat expiry on SQLite).
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0009
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0004"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

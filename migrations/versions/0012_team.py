@@ -1,7 +1,7 @@
 """Team pages: team members' accounts (password hash, admin, lock-out), sessions and API tokens.
 
 Revision ID: 0012
-Revises: 0005, 0006 (merges the routing and approval branches)
+Revises: 0010
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | tuple[str, ...] | None = ("0005", "0006")
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
