@@ -25,11 +25,28 @@ def _enum(name: str, *values: str) -> sa.Enum:
     return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
 
 
+def _in(values: Sequence[str]) -> str:
+    return "state IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
 def _case_states(old: Sequence[str], new: Sequence[str]) -> None:
-    """Replace the CHECK constraint of tax_case.state (batch: SQLite recreates the table)."""
-    with op.batch_alter_table("tax_case", schema=None) as batch_op:
-        batch_op.alter_column("state", existing_type=_enum("case_state", *old),
-                              type_=_enum("case_state", *new), existing_nullable=False)
+    """Replace the CHECK constraint of tax_case.state.
+
+    On SQLite the table is NOT recreated (batch mode would): with foreign keys on, dropping the old
+    tax_case would cascade-delete every stage, document link and audit row of every case. Widening a
+    CHECK in place is what SQLite's documentation allows through `writable_schema` (same as 0009).
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint(op.f("ck_tax_case_case_state"), "tax_case", type_="check")
+        op.create_check_constraint(op.f("ck_tax_case_case_state"), "tax_case", _in(new))
+        return
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    bind.exec_driver_sql("PRAGMA writable_schema=ON")
+    bind.execute(sa.text("UPDATE sqlite_master SET sql = replace(sql, :old, :new) "
+                         "WHERE type = 'table' AND name = 'tax_case'"), {"old": _in(old), "new": _in(new)})
+    bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema=OFF")
 
 
 def upgrade() -> None:
