@@ -11,7 +11,6 @@ row the first already committed no longer matches the claim's WHERE when the sec
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
