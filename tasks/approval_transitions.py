@@ -1,8 +1,8 @@
 """The case moves a client's decision causes, applied inside the caller's unit of work.
 
 The rules are routing's state machine (domain.routing: `client_approves`, `client_rejects`); this module
-only loads the case's routing facts, runs the transition and writes it with its audit events
-(tasks.routing.apply_outcome), so the approval step never holds a second copy of a rule.
+calls routing's `apply_client_decision`, which runs the transition and writes it with its audit events
+in the caller's transaction, so the approval step never holds a second copy of a rule.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sbrflow.domain.routing import Event, client_approves, client_rejects
+from sbrflow.domain.routing import Event
 from sbrflow.models import Case
 from sbrflow.tasks.audit import record_events
-from sbrflow.tasks.routing import apply_outcome, load_case_view
+from sbrflow.tasks.routing import apply_client_decision
 
 NO_RECIPIENT_EVENT = "case.no_recipient"
 
@@ -24,15 +24,13 @@ NO_RECIPIENT_EVENT = "case.no_recipient"
 def client_approved(session: Session, case: Case, now: datetime, *, actor: str,
                     details: Mapping[str, Any] | None = None) -> None:
     """with_client → approved (approved, signed, or informed), with what was approved in the audit trail."""
-    case, before = load_case_view(session, case.id)
-    apply_outcome(session, case, before, client_approves(before, details), actor=actor, now=now)
+    apply_client_decision(session, case.id, approved=True, actor=actor, details=details, now=now)
 
 
 def client_rejected(session: Session, case: Case, reason: str, now: datetime, *, actor: str,
                     details: Mapping[str, Any] | None = None) -> None:
     """with_client → the case's last stage again, with the client's reason (routing's rule)."""
-    case, before = load_case_view(session, case.id)
-    apply_outcome(session, case, before, client_rejects(before, reason, details), actor=actor, now=now)
+    apply_client_decision(session, case.id, approved=False, reason=reason, actor=actor, details=details, now=now)
 
 
 def block_for_client(session: Session, case: Case, code: str, message: str, now: datetime, *, actor: str) -> None:

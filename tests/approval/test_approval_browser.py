@@ -25,8 +25,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API runs an event loop on this thread while it is open, and
+    # Prefect's sync calls in later test modules must not find one running.
     if not CHROMIUM.exists():
         message = "Debian's chromium is not installed (.ci/run installs it with apt-get)"
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
