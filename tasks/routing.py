@@ -11,7 +11,6 @@ row the first already committed no longer matches the claim's WHERE when the sec
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -135,10 +134,11 @@ def _members(session: Session) -> _Members:
     return _Members({i: c for i, c, _ in rows}, {i: a for i, _, a in rows})
 
 
-def _holder_codes(holders: RoleHolders, members: _Members, client_id: int, product: Product) -> dict[Role, str]:
+def _holder_codes(holders: RoleHolders, members: _Members, client_id: int, product: Product,
+                  roles: Iterable[Role] = tuple(Role)) -> dict[Role, str]:
     """Per role, the code of the active member who holds it for this client and product (the role rule)."""
     found: dict[Role, str] = {}
-    for role in Role:
+    for role in roles:
         member_id = holders.holder(client_id, role, product)
         if member_id is not None:
             found[role] = members.code[member_id]
@@ -493,13 +493,30 @@ def _write_moves(session: Session, moves: list[dict], used: Mapping[tuple[str, i
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
-def _fresh_view(case_id: int, client_number: str, template: WorkflowTemplate) -> CaseView:
-    stages = tuple(
+_FRESH: dict[tuple[str, int, int], tuple[StageView, ...]] = {}
+
+
+def _fresh_stages(template: WorkflowTemplate) -> tuple[StageView, ...]:
+    """The stages of a template version as a case that has not entered them holds them (shared, immutable)."""
+    # Keyed by code, version and identity: hashing a pydantic template walks all of it (0.1 ms a case).
+    key = (template.code, template.version, id(template))
+    if key not in _FRESH:
+        if len(_FRESH) > 64:
+            _FRESH.clear()
+        _FRESH[key] = _build_fresh_stages(template)
+    return _FRESH[key]
+
+
+def _build_fresh_stages(template: WorkflowTemplate) -> tuple[StageView, ...]:
+    return tuple(
         StageView(s.code, s.name, s.role, StageState.PENDING, None,
                   tuple(CheckpointView(i, c.text, c.mandatory) for i, c in enumerate(s.checkpoints, start=1)))
         for s in template.stages
     )
-    return CaseView(case_id, client_number, CaseState.RETURN_RECEIVED, None, stages,
+
+
+def _fresh_view(case_id: int, client_number: str, template: WorkflowTemplate) -> CaseView:
+    return CaseView(case_id, client_number, CaseState.RETURN_RECEIVED, None, _fresh_stages(template),
                     forward_to_client=template.sbr.forward_to_client)
 
 
@@ -550,11 +567,11 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
 
     for r in claimed:
         product = Product(r.product)
-        codes = _holder_codes(holders, members, r.client_id, product)
         if r.id in with_stages:  # a restart after a correction, or a routing block to retry: one by one
             case = session.get(Case, r.id)
             template = versions.get(case.template_code, case.template_version)
             before = _view(session, case, members, template)
+            codes = _holder_codes(holders, members, r.client_id, product)
             outcome = enter_first_stage(before, codes) if case.state is CaseState.RETURN_RECEIVED \
                 else unblock(before, codes)
             if outcome is None:
@@ -574,6 +591,7 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
         if template is None or CaseState(r.state) is not CaseState.RETURN_RECEIVED:
             summary["template_missing"] += template is None
             continue
+        codes = _holder_codes(holders, members, r.client_id, product, (template.stages[0].role,))
         outcome = enter_first_stage(_fresh_view(r.id, r.client_number, template), codes)
         after = outcome.case
         (event, *more) = outcome.events

@@ -6,22 +6,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import hashlib
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from sbrflow.domain.case_states import CaseState, StageState
-from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, Product, Role, Tax
+from sbrflow.domain.case_states import CaseState
+from sbrflow.domain.enums import Frequency, Product, Role
 from sbrflow.domain.errors import NotFound
 from sbrflow.domain.routing import RoutingRefused
-from sbrflow.models import CaseStage, TemplateVersion, Client, RoleAssignment, Subscription, TeamMember
+from sbrflow.models import CaseStage, Client, RoleAssignment, TeamMember, TemplateVersion
 from sbrflow.models.cases import Case
 from sbrflow.models.db import get_engine, unit_of_work
 from sbrflow.models.matching import AuditEvent
-from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.tasks.matching import match_pending
 from sbrflow.tasks.routing import (
     complete_current_stage,
