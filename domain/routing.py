@@ -235,7 +235,8 @@ def enter_first_stage(case: CaseView, holders: Mapping[Role, str]) -> Outcome:
     """
     _require_state(case, CaseState.RETURN_RECEIVED, doing="route")
     cleared = sum(1 for s in case.stages for c in s.checkpoints if c.ticked_by is not None)
-    fresh = replace(case, stages=tuple(
+    untouched = not cleared and all(s.state is StageState.PENDING and s.assignee is None for s in case.stages)
+    fresh = case if untouched else replace(case, stages=tuple(
         replace(s, state=StageState.PENDING, assignee=None,
                 checkpoints=tuple(replace(c, ticked_by=None) for c in s.checkpoints))
         for s in case.stages))

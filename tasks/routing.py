@@ -11,7 +11,6 @@ row the first already committed no longer matches the claim's WHERE when the sec
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -50,7 +49,9 @@ from sbrflow.domain.routing import (
 )
 from sbrflow.models import Case, CaseCheckpoint, CaseStage, Client, TeamMember, TemplateVersion
 from sbrflow.models.bulk import bulk_insert
+from sbrflow.models.cases import ReasonsJSON
 from sbrflow.models.db import unit_of_work
+from sbrflow.models.matching import AuditEvent
 from sbrflow.models.matching import CaseDocument
 from sbrflow.models.returns import TaxReturnDocument
 from sbrflow.tasks.audit import case_history, record_events, system_actor
@@ -133,10 +134,11 @@ def _members(session: Session) -> _Members:
     return _Members({i: c for i, c, _ in rows}, {i: a for i, _, a in rows})
 
 
-def _holder_codes(holders: RoleHolders, members: _Members, client_id: int, product: Product) -> dict[Role, str]:
+def _holder_codes(holders: RoleHolders, members: _Members, client_id: int, product: Product,
+                  roles: Iterable[Role] = tuple(Role)) -> dict[Role, str]:
     """Per role, the code of the active member who holds it for this client and product (the role rule)."""
     found: dict[Role, str] = {}
-    for role in Role:
+    for role in roles:
         member_id = holders.holder(client_id, role, product)
         if member_id is not None:
             found[role] = members.code[member_id]
@@ -285,6 +287,22 @@ def send_case_back(case_id: int, to_stage: str, by: str, reason: str, *, now: da
     return _act(case_id, by, lambda case, actor, _: send_back(case, actor, to_stage, reason), now=now)
 
 
+def apply_client_decision(session: Session, case_id: int, *, approved: bool, actor: str, reason: str | None = None,
+                          details: Mapping[str, Any] | None = None, now: datetime | None = None) -> Outcome:
+    """The client's answer, in the caller's transaction: with_client → approved, or back to the last stage.
+
+    For the approval step (which stores its evidence in the same transaction); `actor` names the
+    client side, e.g. `client:<contact_number>`; `details` e.g. the approved document's SHA-256.
+    """
+    from sbrflow.domain.routing import client_approves, client_rejects
+
+    now = now or datetime.now(UTC)
+    case, before = load_case_view(session, case_id, lock=True)
+    outcome = client_approves(before, details) if approved else client_rejects(before, reason or "", details)
+    apply_outcome(session, case, before, outcome, actor=actor, now=now)
+    return outcome
+
+
 # --- reading ---------------------------------------------------------------------------------------
 
 def _document(session: Session, case: Case) -> dict[str, Any] | None:
@@ -403,15 +421,102 @@ def where_cases_stand(limit: int = 50) -> list[dict[str, Any]]:
                 for i, n, p, label, state, stage, m in rows]
 
 
-# --- the route pass ---------------------------------------------------------------------------------
+# --- the route pass ---
 
-def _fresh_view(case_id: int, client_number: str, template: WorkflowTemplate) -> CaseView:
-    stages = tuple(
+_TEMP = sa.MetaData()
+# The decisions of the pass for cases entering their stages for the first time (one row per case), and
+# the stages of the template versions they run on: three set-based statements then write the cases,
+# their stage rows and their events, as the hand-written floor does (bench/bench_routing.py).
+ROUTE_MOVE = sa.Table(
+    "tmp_route_move", _TEMP,
+    sa.Column("case_id", sa.Integer, primary_key=True),
+    sa.Column("state", sa.String(32)), sa.Column("current_stage", sa.String(64)), sa.Column("assignee_id", sa.Integer),
+    sa.Column("blocked_reasons", ReasonsJSON), sa.Column("template_code", sa.String(64)),
+    sa.Column("template_version", sa.Integer), sa.Column("action", sa.String(64)),
+    sa.Column("from_state", sa.String(64)), sa.Column("to_state", sa.String(64)),
+    sa.Column("details", sa.JSON(none_as_null=True)),
+    prefixes=["TEMPORARY"],
+)
+ROUTE_STAGE = sa.Table(
+    "tmp_route_stage", _TEMP,
+    sa.Column("template_code", sa.String(64), primary_key=True), sa.Column("template_version", sa.Integer, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True), sa.Column("stage_code", sa.String(64)),
+    sa.Column("name", sa.String(200)), sa.Column("role", sa.String(32)),
+    prefixes=["TEMPORARY"],
+)
+
+
+class _Rows:
+    """bulk_insert takes a model; a temporary table is one too, for COPY's purposes."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.__table__ = table
+
+
+def _write_moves(session: Session, moves: list[dict], used: Mapping[tuple[str, int], WorkflowTemplate], *,
+                 actor: str, now: datetime) -> None:
+    """Cases, their stage rows (the current one active and assigned, the rest pending) and one event each."""
+    if not moves:
+        return
+    conn = session.connection()
+    for table in (ROUTE_MOVE, ROUTE_STAGE):
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))  # left over from a failed run
+        table.create(conn)
+    conn.execute(ROUTE_STAGE.insert(), [
+        {"template_code": code, "template_version": version, "position": i, "stage_code": stage.code,
+         "name": stage.name, "role": stage.role.value}
+        for (code, version), template in used.items() for i, stage in enumerate(template.stages, start=1)])
+    bulk_insert(session, _Rows(ROUTE_MOVE), moves)
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"ANALYZE {ROUTE_MOVE.name}; ANALYZE {ROUTE_STAGE.name}"))
+    m, st = ROUTE_MOVE, ROUTE_STAGE
+    session.execute(sa.update(T).where(T.c.id == m.c.case_id).values(
+        state=m.c.state, current_stage=m.c.current_stage, blocked_reasons=m.c.blocked_reasons,
+        template_version=m.c.template_version, updated_at=now))
+    current = st.c.stage_code == m.c.current_stage
+    session.execute(sa.insert(ST).from_select(
+        ["case_id", "position", "stage_code", "name", "role", "state", "team_member_id", "started_at"],
+        sa.select(m.c.case_id, st.c.position, st.c.stage_code, st.c.name, st.c.role,
+                  sa.case((current, StageState.ACTIVE.value), else_=StageState.PENDING.value),
+                  sa.case((current, m.c.assignee_id), else_=sa.null()),
+                  sa.case((current, sa.literal(now, sa.DateTime(timezone=True))), else_=sa.null()))
+        .select_from(m.join(st, sa.and_(st.c.template_code == m.c.template_code,
+                                        st.c.template_version == m.c.template_version)))))
+    A = AuditEvent.__table__
+    session.execute(sa.insert(A).from_select(
+        ["occurred_at", "actor", "action", "subject_type", "subject_id", "case_id", "from_state", "to_state",
+         "details"],
+        sa.select(sa.literal(now, sa.DateTime(timezone=True)), sa.literal(actor), m.c.action,
+                  sa.literal("tax_case"), m.c.case_id, m.c.case_id, m.c.from_state, m.c.to_state, m.c.details)
+        .order_by(m.c.case_id)))
+    for table in (ROUTE_MOVE, ROUTE_STAGE):
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
+
+
+_FRESH: dict[tuple[str, int, int], tuple[StageView, ...]] = {}
+
+
+def _fresh_stages(template: WorkflowTemplate) -> tuple[StageView, ...]:
+    """The stages of a template version as a case that has not entered them holds them (shared, immutable)."""
+    # Keyed by code, version and identity: hashing a pydantic template walks all of it (0.1 ms a case).
+    key = (template.code, template.version, id(template))
+    if key not in _FRESH:
+        if len(_FRESH) > 64:
+            _FRESH.clear()
+        _FRESH[key] = _build_fresh_stages(template)
+    return _FRESH[key]
+
+
+def _build_fresh_stages(template: WorkflowTemplate) -> tuple[StageView, ...]:
+    return tuple(
         StageView(s.code, s.name, s.role, StageState.PENDING, None,
                   tuple(CheckpointView(i, c.text, c.mandatory) for i, c in enumerate(s.checkpoints, start=1)))
         for s in template.stages
     )
-    return CaseView(case_id, client_number, CaseState.RETURN_RECEIVED, None, stages,
+
+
+def _fresh_view(case_id: int, client_number: str, template: WorkflowTemplate) -> CaseView:
+    return CaseView(case_id, client_number, CaseState.RETURN_RECEIVED, None, _fresh_stages(template),
                     forward_to_client=template.sbr.forward_to_client)
 
 
@@ -446,9 +551,9 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
         part = load_role_holders(session, chunk)
         holders = RoleHolders({**holders.general, **part.general}, {**holders.overrides, **part.overrides})
 
-    stage_rows: list[dict] = []
+    moves: list[dict] = []  # one row per case entering its stages for the first time
+    used: dict[tuple[str, int], WorkflowTemplate] = {}
     events: list[tuple[int, Event]] = []
-    updates: dict[tuple, list[int]] = defaultdict(list)  # (state, stage, reasons, version) → case ids
     tally: dict[tuple[str, str], dict[str, Any]] = {}
     ids_of = {code: i for i, code in members.code.items()}
 
@@ -462,11 +567,11 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
 
     for r in claimed:
         product = Product(r.product)
-        codes = _holder_codes(holders, members, r.client_id, product)
         if r.id in with_stages:  # a restart after a correction, or a routing block to retry: one by one
             case = session.get(Case, r.id)
             template = versions.get(case.template_code, case.template_version)
             before = _view(session, case, members, template)
+            codes = _holder_codes(holders, members, r.client_id, product)
             outcome = enter_first_stage(before, codes) if case.state is CaseState.RETURN_RECEIVED \
                 else unblock(before, codes)
             if outcome is None:
@@ -486,16 +591,18 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
         if template is None or CaseState(r.state) is not CaseState.RETURN_RECEIVED:
             summary["template_missing"] += template is None
             continue
+        codes = _holder_codes(holders, members, r.client_id, product, (template.stages[0].role,))
         outcome = enter_first_stage(_fresh_view(r.id, r.client_number, template), codes)
         after = outcome.case
-        for position, stage in enumerate(after.stages, start=1):
-            stage_rows.append({"case_id": r.id, "position": position, "stage_code": stage.code, "name": stage.name,
-                               "role": stage.role.value, "state": stage.state.value,
-                               "team_member_id": ids_of.get(stage.assignee) if stage.assignee else None,
-                               "started_at": now if stage.state is StageState.ACTIVE else None})
-        reasons = tuple(tuple(sorted(x.items())) for x in after.blocked_reasons)
-        updates[(after.state.value, after.current_stage, reasons, template.version)].append(r.id)
-        events.extend((r.id, e) for e in outcome.events)
+        (event, *more) = outcome.events
+        moves.append({"case_id": r.id, "state": after.state.value, "current_stage": after.current_stage,
+                      "assignee_id": ids_of.get(after.stage(after.current_stage).assignee),
+                      "blocked_reasons": [dict(x) for x in after.blocked_reasons] or None,
+                      "template_code": template.code, "template_version": template.version,
+                      "action": event.action, "from_state": event.from_, "to_state": event.to,
+                      "details": dict(event.details) or None})
+        used.setdefault((template.code, template.version), template)
+        events.extend((r.id, e) for e in more)
         if after.state is CaseState.BLOCKED:
             summary["blocked"] += 1
             count(product.value, after.current_stage, "blocked", r.client_number)
@@ -503,13 +610,7 @@ def route_pending(session: Session, *, actor: str, now: datetime | None = None,
             summary["moved"] += 1
             count(product.value, after.current_stage, "moved_in")
 
-    bulk_insert(session, CaseStage, stage_rows)
-    for (state, stage, reasons, version), case_ids in updates.items():
-        blocked = [dict(x) for x in reasons] or None
-        for chunk in _chunks(case_ids):
-            session.execute(sa.update(T).where(T.c.id.in_(chunk)).values(
-                state=state, current_stage=stage, blocked_reasons=blocked, template_version=version,
-                updated_at=now))
+    _write_moves(session, moves, used, actor=actor, now=now)
     record_events(session, events, actor=actor, now=now)
     summary["rows"] = [tally[k] for k in sorted(tally)]
     return summary
@@ -529,7 +630,7 @@ def route_once(*, actor: str = "system:cli", today: date | None = None) -> dict[
 
 
 __all__ = [
-    "RoutingRefused", "apply_outcome", "complete_current_stage", "load_case_view", "reassign_stage",
+    "RoutingRefused", "apply_client_decision", "apply_outcome", "complete_current_stage", "load_case_view", "reassign_stage",
     "route_pending", "route_pending_cases", "send_case_back", "show_case", "tick_checkpoint",
     "untick_checkpoint", "work_list",
 ]

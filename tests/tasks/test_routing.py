@@ -6,22 +6,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import hashlib
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from sbrflow.domain.case_states import CaseState, StageState
-from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, Product, Role, Tax
+from sbrflow.domain.case_states import CaseState
+from sbrflow.domain.enums import Frequency, Product, Role
 from sbrflow.domain.errors import NotFound
 from sbrflow.domain.routing import RoutingRefused
-from sbrflow.models import CaseStage, TemplateVersion, Client, RoleAssignment, Subscription, TeamMember
+from sbrflow.models import CaseStage, Client, RoleAssignment, TeamMember, TemplateVersion
 from sbrflow.models.cases import Case
 from sbrflow.models.db import get_engine, unit_of_work
 from sbrflow.models.matching import AuditEvent
-from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.tasks.matching import match_pending
 from sbrflow.tasks.routing import (
     complete_current_stage,
@@ -289,3 +287,21 @@ def test_a_running_case_keeps_the_checkpoints_of_the_template_version_it_started
     route_once()
     assert show_case(case_id)["stages"][0]["checkpoints"][0]["text"].startswith("Bankmutaties")
     assert before[0]["checkpoints"][0]["text"].startswith("Bankmutaties")
+
+
+def test_a_client_rejection_sends_the_case_back_to_its_last_stage_and_an_approval_approves(db):
+    from sbrflow.tasks.routing import apply_client_decision
+
+    case_id = _matched_and_routed()
+    for member in ("AD", "AD", "AC"):
+        _tick_mandatory(case_id, member)
+        complete_current_stage(case_id, member)
+    with unit_of_work() as session:
+        apply_client_decision(session, case_id, approved=False, actor="client:P1", reason="omzet klopt niet")
+    case = show_case(case_id)
+    assert (case["state"], case["current_stage"], case["stages"][2]["assignee"]) == ("in_progress", "beoordelen", "AC")
+    assert case["history"][-1]["details"]["reason"] == "omzet klopt niet"
+    complete_current_stage(case_id, "AC")  # the ticks stayed
+    with unit_of_work() as session:
+        apply_client_decision(session, case_id, approved=True, actor="client:P1", details={"sha256": "ab"})
+    assert show_case(case_id)["state"] == "approved"
