@@ -21,7 +21,9 @@ def test_the_demo_office_loads_once_however_often_it_runs(prefect_harness, db):
     # 30 November reach the demo's own SMTP server, once; the mail of the case approved meanwhile is cancelled.
     assert first["messages"]["escalations"] == 3
     assert first["messages"]["sent"] == first["messages"]["received_by_smtp_server"] == 4
-    assert second["messages"]["queued"] == second["messages"]["sent"] == 0
+    # Again: no reminder or escalation twice; only the new link the approval demo makes on every run is mailed.
+    assert second["messages"]["queued"] == second["messages"]["escalations"] == 0
+    assert second["messages"]["sent"] == second["messages"]["received_by_smtp_server"] <= 1
     with unit_of_work() as session:
         dga = session.scalars(sa.select(Person).where(Person.contact_number == "C001")).one()
         assert len(dga.client_links) == 3
