@@ -17,6 +17,8 @@ def test_the_demo_office_loads_once_however_often_it_runs(prefect_harness, db):
     second = demo_office()
     assert first["summary"] == second["summary"]
     assert first["summary"]["clients"] == 6
+    # The approved demo case went to the Digipoort simulator and was followed to closed, once.
+    assert first["submission"]["closed"] == 1 and second["submission"].get("delivered", 0) == 0
     with unit_of_work() as session:
         dga = session.scalars(sa.select(Person).where(Person.contact_number == "C001")).one()
         assert len(dga.client_links) == 3
