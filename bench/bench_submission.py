@@ -167,6 +167,7 @@ def run(url: str, cases: int, concurrent_cases: int) -> None:
     else:
         _submit_all()
     submit_s = time.perf_counter() - t
+    print(f"submit {cases}: {submit_s:.1f} s ({cases / submit_s:.0f}/s)")
     t = time.perf_counter()
     client = client_from_settings()
     rounds = 0
@@ -179,6 +180,7 @@ def run(url: str, cases: int, concurrent_cases: int) -> None:
             break
         rounds += 1
     follow_s = time.perf_counter() - t
+    print(f"follow to 500 ({rounds} rounds): {follow_s:.1f} s")
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM tax_case GROUP BY state")).all())
@@ -193,6 +195,7 @@ def run(url: str, cases: int, concurrent_cases: int) -> None:
                                Envelope("Omzetbelasting", f"floor-{i}-{uuid.uuid4().hex[:6]}", "100000009B01"))
         kenmerken.append(answer.kenmerk)
     floor_submit = time.perf_counter() - t
+    print(f"floor: {cases} bare aanleveren calls {floor_submit:.1f} s")
     t = time.perf_counter()
     for _ in range(2):
         for kenmerk in kenmerken:

@@ -24,6 +24,8 @@ def test_the_demo_office_loads_once_however_often_it_runs(prefect_harness, db):
     # Again: no reminder or escalation twice; only the new link the approval demo makes on every run is mailed.
     assert second["messages"]["queued"] == second["messages"]["escalations"] == 0
     assert second["messages"]["sent"] == second["messages"]["received_by_smtp_server"] <= 1
+    # The approved demo case went to the Digipoort simulator and was followed to closed, once.
+    assert first["submission"]["closed"] == 1 and second["submission"].get("delivered", 0) == 0
     with unit_of_work() as session:
         dga = session.scalars(sa.select(Person).where(Person.contact_number == "C001")).one()
         assert len(dga.client_links) == 3
