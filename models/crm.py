@@ -89,6 +89,8 @@ class Person(Timestamps, Base):
     id_document_number: Mapped[str | None] = mapped_column(sa.String(40))
     id_document_expires_on: Mapped[date | None]
     id_verified_on: Mapped[date | None]
+    id_verified_by: Mapped[str | None] = mapped_column(sa.String(32))  # team member code
+    id_verification_method: Mapped[str | None] = mapped_column(sa.String(60))  # in person, video call, eIDAS…
 
     client_links: Mapped[list[ClientContact]] = relationship(
         back_populates="person", cascade="all, delete-orphan", passive_deletes=True

@@ -167,6 +167,11 @@ CONTACTS = SheetSpec("contacts", "Contacten", "contacts", ("contactpersonen", "p
            ("geldig tot",), example="01-05-2030"),
     Column("id_verified_on", "ID geverifieerd op", "id_verified_on", cells.day, ("geverifieerd op",),
            example="15-01-2026"),
+    Column("id_verified_by", "ID geverifieerd door", "id_verified_by", cells.code, ("geverifieerd door",), **_ID,
+           help="Code of the team member who verified the identification.", example="AB"),
+    Column("id_verification_method", "ID verificatiemethode", "id_verification_method", cells.text,
+           ("verificatiemethode", "wijze van verificatie"),
+           help="How: in persoon, videobellen, eIDAS/iDIN, kopie gewaarmerkt …", example="in persoon"),
     Column("is_pseudo_ubo", "Pseudo-UBO", "pseudo_ubo", cells.yes_no, ("is_pseudo_ubo", "pseudo ubo"),
            default=False, help="Ja when this person is the client's pseudo-UBO (senior management; Wwft) "
                                "because no UBO can be found.", example="Nee"),

@@ -107,6 +107,8 @@ PERSON_FIELDS = (
     "id_document_number",
     "id_document_expires_on",
     "id_verified_on",
+    "id_verified_by",
+    "id_verification_method",
 )
 """A person's own fields: the same on every row of one contact number."""
 
@@ -135,6 +137,8 @@ class ContactRow:
     id_document_number: str | None = field(default=None, repr=False)
     id_document_expires_on: date | None = None
     id_verified_on: date | None = None
+    id_verified_by: str | None = None
+    id_verification_method: str | None = None
     is_pseudo_ubo: bool = False
     location_code: str | None = None  # the client's location where the person works
     correspondence_at_client: bool = False  # post to this client's business address

@@ -74,6 +74,8 @@ def upgrade() -> None:
     op.add_column("client", sa.Column("work_stop", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("client", sa.Column("work_stop_reason", sa.String(length=200), nullable=True))
     op.add_column("client", sa.Column("work_stop_since", sa.Date(), nullable=True))
+    op.add_column("person", sa.Column("id_verified_by", sa.String(length=32), nullable=True))
+    op.add_column("person", sa.Column("id_verification_method", sa.String(length=60), nullable=True))
     op.add_column("client_contact", sa.Column("correspondence_at_client", sa.Boolean(), server_default=sa.false(),
                                               nullable=False))
     op.add_column("team_member", sa.Column("client_approver", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -246,6 +248,7 @@ def downgrade() -> None:
     op.drop_table("client_status_change")
     _drop_columns("team_member", "central_admin", "client_approver")
     _drop_columns("client_contact", "correspondence_at_client")
+    _drop_columns("person", "id_verification_method", "id_verified_by")
     _drop_columns("client", "work_stop_since", "work_stop_reason", "work_stop")
     # Statuses the older schema does not know fall back to the nearest it does.
     op.execute("UPDATE client SET status = 'prospect' WHERE status = 'client_request'")

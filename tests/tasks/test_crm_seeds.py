@@ -426,3 +426,18 @@ def test_a_dga_whose_post_goes_to_the_business_address_is_at_that_address(db, tm
                               .where(ClientContact.correspondence_at_client)) == 1
     assert {("client", "1001"), ("client", "1002")} <= {(r["what"], r["number"]) for r in same_address("C005")}
     assert import_workbook(path).writes == 0
+
+
+def test_the_wwft_identification_records_who_verified_it_and_how(db, tmp_path):
+    from sbrflow.tasks.crm_export import export_crm
+
+    headers = [*CONTACTS, "ID geverifieerd door", "ID verificatiemethode"]
+    path = book(tmp_path / "id.xlsx", Cliënten=[CLIENTS], Medewerkers=TEAM, Contacten=[
+        headers, ["C001", "Jansen", "piet@jansen.example", None, None, None, "paspoort", "NW1", "05-01-2026",
+                  "AB", "in persoon"]])
+    assert import_workbook(path).ok
+    with unit_of_work() as session:
+        person = session.scalar(sa.select(Person))
+        assert (person.id_verified_by, person.id_verification_method) == ("AB", "in persoon")
+    files = export_crm(tmp_path / "out.xlsx")["files"]
+    assert import_workbook(files[0]).writes == 0
