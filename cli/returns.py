@@ -56,7 +56,6 @@ def parse(
     """Parse one return file and print its normalised record (exit 2 when it is not a valid return)."""
     from sbrflow.config.settings import get_settings
     from sbrflow.integrations.sbr.parser import InvalidReturnDocument, parse_return
-
     from sbrflow.integrations.sbr.safexml import too_large_message
 
     limit = get_settings().document_max_bytes

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
 from prefect import task
 
 from sbrflow.integrations.crm import Problem, Severity, WorkbookData, read_workbook
+from sbrflow.integrations.crm.workbook import missing_sheet_warnings
 from sbrflow.models import Client, TeamMember
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.locks import exclusive
@@ -85,6 +86,8 @@ def import_workbook(source: str | Path | Iterable[str | Path], *, partial: bool 
                     dry_run: bool = False) -> ImportReport:
     """Read, validate, resolve references against the database, and write (see module docstring)."""
     data = read_workbook(source)
+    if isinstance(source, (str, Path)) and Path(source).suffix.lower() in (".xlsx", ".xlsm") and data.layout.sheets:
+        data = replace(data, problems=(*missing_sheet_warnings(data), *data.problems))
     name = str(source) if isinstance(source, (str, Path)) else ", ".join(str(s) for s in source)
     # One writing import at a time: a second waits for the first, then compares against what it wrote.
     lock = nullcontext() if dry_run else exclusive("crm-import", what="the CRM import")

@@ -106,14 +106,6 @@ def read_workbook(source: str | Path | Iterable[str | Path]) -> WorkbookData:
             "No sheet with clients, contacts or team members found: name the sheets Cliënten, Contacten "
             "and Medewerkers (or clients, contacts, team).",
         ))
-    if sheets:
-        for kind, dutch in (("clients", "Cliënten"), ("contacts", "Contacten")):
-            if kind not in sheets:
-                problems.append(Problem(
-                    Severity.WARNING, None, None, None, None,
-                    f"There is no {dutch} sheet ({kind}): no {kind} are imported or changed. Is it named "
-                    f"differently? Name it {dutch} or {kind}.",
-                ))
     for sheet in sheets.values():
         # A row the reader found wrong (e.g. a formula without a value) is not imported, also not with --partial.
         sheet.bad.update(p.row for p in problems if p.sheet == sheet.name and p.row and p.row > 1
@@ -136,6 +128,16 @@ def read_workbook(source: str | Path | Iterable[str | Path]) -> WorkbookData:
         tuple(clients), tuple(contacts), tuple(team), _sorted(problems, layout), layout,
         {kind: len(sheet.rows) for kind, sheet in sheets.items()}, build_structure(sheets),
     )
+
+
+def missing_sheet_warnings(data: WorkbookData) -> list[Problem]:
+    """A workbook without its Cliënten or Contacten sheet: say so (CSV files are given one by one on purpose)."""
+    return [
+        Problem(Severity.WARNING, None, None, None, None,
+                f"There is no {dutch} sheet ({kind}): no {kind} are imported or changed. Is it named differently? "
+                f"Name it {dutch} or {kind}.")
+        for kind, dutch in (("clients", "Cliënten"), ("contacts", "Contacten")) if kind not in data.layout.sheets
+    ]
 
 
 def _sorted(problems: Iterable[Problem], layout: Layout) -> tuple[Problem, ...]:

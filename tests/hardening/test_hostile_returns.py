@@ -51,7 +51,7 @@ def test_a_document_of_a_million_empty_elements_is_refused_quickly_in_little_mem
     took, peak = time.monotonic() - started, tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert error.code == "too_large" and "more than 250,000 elements" in str(error)
-    assert peak < 64 * 2**20 and took < 10
+    assert peak < 64 * 2**20 and took < 30  # (≈ 1.5 s on an idle machine)
 
 
 def test_a_document_cut_at_the_limit_is_not_given_a_made_up_size():
