@@ -78,6 +78,11 @@ PERSONS = [
     ("C003", "K.", "Kees", "de", "Wit", "kees@korenaar.example", [("1005", "eigenaar", True, None)]),
 ]
 
+# Piet Jansen is UBO of the holding and, through it, of Jansen Bouw and Jansen Installatie (Wwft): his
+# identification is on file, so those clients are ready and their returns go all the way through the demo.
+IDENTIFIED = {"C001": {"id_document_type": "paspoort", "id_document_number": "NXC4K7L91",
+                       "id_document_expires_on": date(2031, 6, 30), "id_verified_on": date(2025, 1, 6)}}
+
 # The demo's structure (issue 16): the holding's bank as a relation, a location of the building company,
 # addresses (the holding and Jansen Bouw share one), and the holding owning its work companies, so that
 # Piet Jansen (100 % of the holding) is UBO of Jansen Bouw (100 %) and Jansen Installatie (60 %) through it.
@@ -114,7 +119,7 @@ def demo_workbook_rows() -> tuple[list[dict], list[dict], list[dict]]:
     contacts = [
         {"contact_number": number, "initials": initials, "first_name": first, "name_prefix": prefix,
          "last_name": last, "email": email, "client_number": client_number, "function": function,
-         "is_primary": primary, "share_percentage": share}
+         "is_primary": primary, "share_percentage": share, **IDENTIFIED.get(number, {})}
         for number, initials, first, prefix, last, email, links in PERSONS
         for client_number, function, primary, share in links
     ]
