@@ -301,3 +301,16 @@ def list_approvals(state: str | None = None, *, now: datetime | None = None, lim
             }
             for r, c, cl in session.execute(query).all()
         ]
+
+
+def approved_hashes(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """The document SHA-256 each case's client last approved or signed (cases without a decision are left out)."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        sa.select(ApprovalRequest.case_id, ApprovalRequest.decided_sha256)
+        .where(ApprovalRequest.case_id.in_(case_ids), ApprovalRequest.state == RequestState.DECIDED,
+               ApprovalRequest.decision.in_((Decision.APPROVED, Decision.SIGNED, Decision.INFORMED)))
+        .order_by(ApprovalRequest.decided_at, ApprovalRequest.id)).all()
+    return {case_id: sha for case_id, sha in rows if sha}  # the latest decision wins
+

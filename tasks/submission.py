@@ -31,6 +31,7 @@ from sbrflow.models import AuditEvent, Case, CaseDocument, Client, RoleAssignmen
 from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.submission import DeliveryState, Submission
+from sbrflow.tasks.approval import approved_hashes
 from sbrflow.tasks.intake import read_document_bytes
 
 log = logging.getLogger(__name__)
@@ -155,13 +156,15 @@ def send_batch(submission_ids: Sequence[int], client: Digipoort, clock: Callable
                    sa.or_(Submission.error_code.is_(None), Submission.error_code == UNAVAILABLE))
             .order_by(Submission.id)).all()
     documents = _documents([r.document_id for r in rows if r.document_id is not None])
+    with unit_of_work() as session:  # the hash the client approved, where the case went to its client
+        approved = approved_hashes(session, [r.case_id for r in rows])
     for sid, case_id, reference, berichtsoort, fiscal_id, claimed_sha, current_doc_id in rows:
         document = documents.get(current_doc_id)
         data = read_document_bytes(document) if document else b""
         # The bytes sent are the bytes approved: hash them right before sending.
         stored = hashlib.sha256(data).hexdigest()
         refusal = ("the case has no current document" if document is None
-                   else rules.hash_refusal(stored, document.sha256, claimed_sha))
+                   else rules.hash_refusal(stored, document.sha256, approved.get(case_id, claimed_sha)))
         if refusal:
             _store(sid, case_id, None, refusal, clock())
             counts["refused"] += 1

@@ -109,6 +109,24 @@ def test_bytes_that_do_not_hash_to_the_current_document_are_refused_and_not_sent
     assert "current document" in _delivery(case_id).error_text
 
 
+def test_a_case_whose_client_approved_another_document_is_refused_and_not_sent(db, client, simulator):
+    from sbrflow.domain.approval import Decision, Presentation, RequestState
+    from sbrflow.models import ApprovalRequest
+
+    [case_id] = make_cases("001000044B37")
+    now = datetime.now(UTC)
+    with unit_of_work() as session:
+        doc_id = session.scalar(sa.select(CaseDocument.document_id).where(CaseDocument.case_id == case_id))
+        session.add(ApprovalRequest(
+            case_id=case_id, token_sha256="0" * 64, document_id=doc_id, document_sha256="e" * 64,
+            presentation=Presentation.APPROVAL, recipient_email="dga@klant.test", message="-",
+            state=RequestState.DECIDED, requested_at=now, expires_at=now + timedelta(days=14),
+            decision=Decision.APPROVED, decided_at=now, decided_sha256="e" * 64, decided_via="web"))
+    assert _submit(client)["refused"] == 1
+    assert case_state(case_id) == "submission_failed" and not simulator.received
+    assert "a new approval is needed" in _delivery(case_id).error_text
+
+
 def test_a_crash_between_the_claim_commit_and_the_call_leaves_the_case_listed_and_never_resent(db, client, simulator):
     [case_id] = make_cases("001000044B37")
     tasks.claim_batch()  # committed; the process dies before sending
