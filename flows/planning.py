@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from prefect import flow, get_run_logger
@@ -12,6 +13,28 @@ from sbrflow.flows.matching import match_returns
 from sbrflow.tasks.planning import bulk_start_task, plan_periods_task, rerun_client_task
 
 _COLUMNS = ("product", "period", "created", "existed", "blocked", "started", "reasons")
+
+
+def _value(parameter: object) -> str | None:
+    """A parameter as it reads in a run name: an enum's value, a date's ISO form, nothing for None."""
+    if parameter is None:
+        return None
+    return str(getattr(parameter, "value", parameter))
+
+
+def _run_name(prefix: str, *keys: str, default: Callable[[], str] | None = None) -> Callable[[], str]:
+    """A flow-run name built from the run's parameters (`rerun-1002-vat_return`), so the runs list says what for."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        parameters = flow_run.parameters
+        parts = [_value(parameters.get(key)) for key in keys]
+        if default is not None and not any(parts):
+            parts = [default()]
+        return "-".join([prefix, *(part for part in parts if part)])
+
+    return name
 
 
 def publish(key: str, summary: dict, what: str) -> None:
@@ -27,7 +50,7 @@ def publish(key: str, summary: dict, what: str) -> None:
                                  ", ".join(summary["unsupported"]))
 
 
-@flow(name="plan-periods")
+@flow(name="plan-periods", flow_run_name=_run_name("plan", "run_date", default=lambda: date.today().isoformat()))
 def plan_periods(run_date: date | None = None) -> dict:
     """Make sure every active client has a case for every period of its subscriptions that ended in the horizon.
 
@@ -45,7 +68,7 @@ def plan_periods(run_date: date | None = None) -> dict:
     return summary
 
 
-@flow(name="bulk-start")
+@flow(name="bulk-start", flow_run_name=_run_name("bulk-start", "product", "period_label"))
 def bulk_start(
     product: Product,
     period_label: str,
@@ -70,15 +93,16 @@ def bulk_start(
     return summary
 
 
-@flow(name="rerun-client")
-def rerun_client(client_number: str, product: Product | None = None, period_label: str | None = None) -> dict:
+@flow(name="rerun-client", flow_run_name=_run_name("rerun", "client_number", "product", "period_label"))
+def rerun_client(client_number: str | int, product: Product | None = None, period_label: str | None = None) -> dict:
     """Re-plan one client after a fix in the CRM: create missing cases, block or unblock them.
 
     Args:
-        client_number: The client's number.
+        client_number: The client's number (1002 or "1002": typed as a number it is read as that text).
         product: Only this product; default: every product the client takes.
         period_label: Only this period (also outside the planning horizon), e.g. 2026-Q1; default: the horizon.
     """
+    client_number = str(client_number)
     summary = rerun_client_task(date.today(), client_number, product, period_label)
     publish("rerun-client", summary, f"Re-plan of client {client_number}")
     # A case planned just now may be what an unmatched return of this client was waiting for
