@@ -88,6 +88,7 @@ def load_flow(entrypoint: str) -> Any:
 def runner_deployment(spec: DeploymentSpec) -> Any:
     """The deployment `sbrflow serve` runs for one prefect.yaml entry."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import EntrypointType
 
     limit: Any = spec.concurrency_limit
     if limit is not None and spec.collision_strategy:
@@ -100,6 +101,8 @@ def runner_deployment(spec: DeploymentSpec) -> Any:
         parameters=spec.parameters,
         schedules=[schedule_of(entry) for entry in spec.schedules] or None,
         concurrency_limit=limit,
+        # Load the flow by module, as the work pool's runs do: no checkout or working directory needed.
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
 

@@ -71,8 +71,8 @@ def plan_periods(run_date: date | None = None) -> dict:
 @flow(name="bulk-start", flow_run_name=_run_name("bulk-start", "product", "period_label"))
 def bulk_start(
     product: Product,
-    period_label: str,
-    client_numbers: list[str] | None = None,
+    period_label: str | int,
+    client_numbers: list[str | int] | None = None,
     member: str | None = None,
     role: Role | None = None,
     dry_run: bool = False,
@@ -81,20 +81,24 @@ def bulk_start(
 
     Args:
         product: The product whose workflows to start, e.g. vat_return or income_tax.
-        period_label: The period, e.g. 2026-03, 2026-Q1, 2026-Q1-FEB, 2026-P04 or 2026.
-        client_numbers: Only these clients (client numbers); default: every client taking the product.
+        period_label: The period, e.g. 2026-03, 2026-Q1, 2026-Q1-FEB, 2026-P04 or 2026 (a number is read as text).
+        client_numbers: Only these clients (client numbers, 1002 or "1002"); default: every client taking it.
         member: Only clients where this team member (code) holds `role`, or any role when no role is given.
         role: The role `member` must hold for the client and product.
         dry_run: Only list what would be created or started; change nothing.
     """
-    summary = bulk_start_task(date.today(), product, period_label, client_numbers, member, role, dry_run)
+    period_label = str(period_label)
+    numbers = None if client_numbers is None else [str(number) for number in client_numbers]
+    summary = bulk_start_task(date.today(), product, period_label, numbers, member, role, dry_run)
     publish("bulk-start", summary, f"Bulk start of {Product(product).value} {period_label}"
             + (" (dry run)" if dry_run else ""))
     return summary
 
 
 @flow(name="rerun-client", flow_run_name=_run_name("rerun", "client_number", "product", "period_label"))
-def rerun_client(client_number: str | int, product: Product | None = None, period_label: str | None = None) -> dict:
+def rerun_client(
+    client_number: str | int, product: Product | None = None, period_label: str | int | None = None
+) -> dict:
     """Re-plan one client after a fix in the CRM: create missing cases, block or unblock them.
 
     Args:
@@ -102,7 +106,9 @@ def rerun_client(client_number: str | int, product: Product | None = None, perio
         product: Only this product; default: every product the client takes.
         period_label: Only this period (also outside the planning horizon), e.g. 2026-Q1; default: the horizon.
     """
+    # `prefect deployment run -p client_number=1002` sends JSON: the number 1002 means the text "1002".
     client_number = str(client_number)
+    period_label = None if period_label is None else str(period_label)
     summary = rerun_client_task(date.today(), client_number, product, period_label)
     publish("rerun-client", summary, f"Re-plan of client {client_number}")
     # A case planned just now may be what an unmatched return of this client was waiting for

@@ -79,4 +79,4 @@ def test_serve_offers_plan_periods_daily_and_the_operator_tools_on_demand():
     (schedule,) = by_name["plan-periods"].schedules
     assert schedule.schedule.cron == "0 6 * * *"
     assert by_name["bulk-start"].schedules == [] and by_name["rerun-client"].schedules == []
-    assert by_name["bulk-start"].entrypoint == "flows/planning.py:bulk_start"
+    assert by_name["bulk-start"].entrypoint == "sbrflow.flows.planning.bulk_start"
