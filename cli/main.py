@@ -6,8 +6,6 @@ import sys
 
 import typer
 
-from sbrflow.config.settings import ConfigurationError
-from sbrflow.domain.errors import SbrflowError
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.db import db_app
 from sbrflow.cli.matching import register as register_matching_commands
@@ -16,6 +14,7 @@ from sbrflow.cli.planning import planning_app
 from sbrflow.cli.returns import returns_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
+from sbrflow.domain.errors import SbrflowError
 
 # Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
@@ -52,7 +51,7 @@ def demo() -> None:
 
 def _echo_demo_returns() -> None:
     """One matched return and the unmatched queue with reasons, as an operator would look them up."""
-    from sbrflow.cli.matching import matched_example, unmatched_rows
+    from sbrflow.tasks.returns_reads import matched_example, unmatched_rows
 
     example = matched_example()
     if example:
@@ -74,10 +73,14 @@ def main() -> None:
     """Run the CLI; errors a user can act on end as one line on stderr, not a stack trace."""
     try:
         app()
-    except ConfigurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     except SbrflowError as exc:
+        # Imported here, not at the top: settings pull in pydantic and SQLAlchemy, which `--help` never needs.
+        # A ConfigurationError was raised by that module, so it is loaded already and this import is free.
+        from sbrflow.config.settings import ConfigurationError
+
+        if isinstance(exc, ConfigurationError):
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(2)
         # One line, even for errors that list several problems (a template's, a workbook's).
         typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
         sys.exit(1)

@@ -85,14 +85,12 @@ def list_cases(
 ) -> None:
     """List cases with their state and, when blocked, why."""
     from sbrflow.domain.case_states import CaseState
-    from sbrflow.models.db import unit_of_work
-    from sbrflow.tasks.cases import list_cases as query
+    from sbrflow.tasks.cases import read_cases
 
     if state is not None and state not in {s.value for s in CaseState}:
         raise PlanningError(f"unknown case state {state!r}; use one of: {', '.join(s.value for s in CaseState)}")
-    with unit_of_work() as session:
-        rows = query(session, state=state, product=parse_product(product).value if product else None,
-                     period_label=period, client_number=client, limit=limit)
+    rows = read_cases(state=state, product=parse_product(product).value if product else None,
+                      period_label=period, client_number=client, limit=limit)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return

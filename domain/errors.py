@@ -27,3 +27,7 @@ class WorkflowTemplateError(SbrflowError):
 
 class PlanningError(SbrflowError, ValueError):
     """A planning request naming a client, team member, product or period that does not exist or does not fit."""
+
+
+class ReturnNotFound(SbrflowError, LookupError):
+    """No stored return document has that id."""
