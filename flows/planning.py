@@ -10,6 +10,7 @@ from prefect.artifacts import create_table_artifact
 
 from sbrflow.domain.enums import Product, Role
 from sbrflow.flows.matching import match_returns
+from sbrflow.flows.outcome import fails_cleanly
 from sbrflow.tasks.planning import bulk_start_task, plan_periods_task, rerun_client_task
 
 _COLUMNS = ("product", "period", "created", "existed", "blocked", "started", "reasons")
@@ -51,6 +52,7 @@ def publish(key: str, summary: dict, what: str) -> None:
 
 
 @flow(name="plan-periods", flow_run_name=_run_name("plan", "run_date", default=lambda: date.today().isoformat()))
+@fails_cleanly
 def plan_periods(run_date: date | None = None) -> dict:
     """Make sure every active client has a case for every period of its subscriptions that ended in the horizon.
 
@@ -69,6 +71,7 @@ def plan_periods(run_date: date | None = None) -> dict:
 
 
 @flow(name="bulk-start", flow_run_name=_run_name("bulk-start", "product", "period_label"))
+@fails_cleanly
 def bulk_start(
     product: Product,
     period_label: str | int,
@@ -76,6 +79,7 @@ def bulk_start(
     member: str | None = None,
     role: Role | None = None,
     dry_run: bool = False,
+    force: bool = False,
 ) -> dict:
     """Create and start the cases of one product and period for a selection of clients (bulk action).
 
@@ -86,16 +90,18 @@ def bulk_start(
         member: Only clients where this team member (code) holds `role`, or any role when no role is given.
         role: The role `member` must hold for the client and product.
         dry_run: Only list what would be created or started; change nothing.
+        force: Start even when the period has not ended yet or the selection holds no client.
     """
     period_label = str(period_label)
     numbers = None if client_numbers is None else [str(number) for number in client_numbers]
-    summary = bulk_start_task(date.today(), product, period_label, numbers, member, role, dry_run)
+    summary = bulk_start_task(date.today(), product, period_label, numbers, member, role, dry_run, force)
     publish("bulk-start", summary, f"Bulk start of {Product(product).value} {period_label}"
             + (" (dry run)" if dry_run else ""))
     return summary
 
 
 @flow(name="rerun-client", flow_run_name=_run_name("rerun", "client_number", "product", "period_label"))
+@fails_cleanly
 def rerun_client(
     client_number: str | int, product: Product | None = None, period_label: str | int | None = None
 ) -> dict:
