@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from sbrflow.tasks.crm_import import OUTCOMES
 
 crm_app = typer.Typer(help="The office's CRM: import and export the workbook, check readiness.", no_args_is_help=True)
 
@@ -30,7 +29,7 @@ def import_command(
 ) -> None:
     """Import the CRM workbook: all or nothing (exit 1 and the full list of errors), unless --partial."""
     from sbrflow.integrations.crm.report import write_report
-    from sbrflow.tasks.crm_import import import_workbook
+    from sbrflow.tasks.crm_import import OUTCOMES, import_workbook
 
     result = import_workbook(paths[0] if len(paths) == 1 else paths, partial=partial, dry_run=dry_run)
     for kind, counts in result.counts.items():

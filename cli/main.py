@@ -6,8 +6,6 @@ import sys
 
 import typer
 
-from sbrflow.config.settings import ConfigurationError
-from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.crm_records import register as register_crm_record_commands
@@ -20,8 +18,9 @@ from sbrflow.cli.returns import returns_app
 from sbrflow.cli.routing import case_app, route, work_app
 from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
-from sbrflow.cli.team import team_app
 from sbrflow.cli.submissions import digipoort_app, register_case_commands, register_simulator, submissions_app
+from sbrflow.cli.team import team_app
+from sbrflow.domain.errors import NotFound, SbrflowError
 
 # Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
@@ -81,7 +80,7 @@ def demo() -> None:
 
 def _echo_demo_returns() -> None:
     """One matched return and the unmatched queue with reasons, as an operator would look them up."""
-    from sbrflow.cli.matching import matched_example, unmatched_rows
+    from sbrflow.tasks.returns_reads import matched_example, unmatched_rows
 
     example = matched_example()
     if example:
@@ -117,13 +116,17 @@ def main() -> None:
     install_sigterm_handler()  # SIGTERM stops a poll cleanly and never leaves Prefect's temporary server behind
     try:
         app()
-    except ConfigurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     except NotFound as exc:  # a case, member or checkpoint that does not exist: named, exit 2
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SbrflowError as exc:
+        # Imported here, not at the top: settings pull in pydantic and SQLAlchemy, which `--help` never needs.
+        # A ConfigurationError was raised by that module, so it is loaded already and this import is free.
+        from sbrflow.config.settings import ConfigurationError
+
+        if isinstance(exc, ConfigurationError):
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(2)
         # One line, even for errors that list several problems (a template's, a workbook's).
         typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
         sys.exit(1)

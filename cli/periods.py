@@ -9,8 +9,6 @@ import typer
 
 from sbrflow.domain.enums import Frequency
 from sbrflow.domain.errors import InvalidPeriod
-from sbrflow.domain.payment_reference import format_payment_reference, payment_reference
-from sbrflow.domain.periods import period_for, periods_of_year
 
 periods_app = typer.Typer(help="Tax periods: labels, dates, deadlines and payment references.", no_args_is_help=True)
 
@@ -42,6 +40,9 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The period containing a day: label, dates, period code, deadline and payment reference."""
+    from sbrflow.domain.payment_reference import format_payment_reference, payment_reference
+    from sbrflow.domain.periods import period_for
+
     period = period_for(frequency, _date(day), quarter_start_month)
     reference = payment_reference(fiscal_id, period, tax) if fiscal_id is not None else None
     result = {
@@ -75,6 +76,8 @@ def list_periods(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
     """The periods of a year with their dates, period codes and deadlines."""
+    from sbrflow.domain.periods import periods_of_year
+
     tax = tax.upper() if tax else _default_tax(frequency)  # the domain rejects an unknown tax
     rows = [
         {"label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "period_code": p.period_code(tax),

@@ -49,12 +49,14 @@ def bulk_start(
     member: str = typer.Option(None, "--member", help="Only clients where this team member (code) holds --role."),
     role: str = typer.Option(None, "--role", help="The role --member holds (default: any role)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be created or started; change nothing."),
+    force: bool = typer.Option(False, "--force", help="Start even a period that has not ended, or an empty selection."),
 ) -> None:
     """Create and start one product's cases for one period and a selection of clients."""
     from sbrflow.flows.planning import bulk_start as bulk_start_flow
 
     summary = bulk_start_flow(product=parse_product(product), period_label=period, client_numbers=client or None,
-                              member=member, role=parse_role(role) if role else None, dry_run=dry_run)
+                              member=member, role=parse_role(role) if role else None, dry_run=dry_run,
+                              force=force)
     _echo_summary(summary)
     for item in summary.get("would_create") or []:
         typer.echo(f"would {item['action']}: {item['client_number']} {item['product']} {item['period']} "
@@ -85,14 +87,12 @@ def list_cases(
 ) -> None:
     """List cases with their state and, when blocked, why."""
     from sbrflow.domain.case_states import CaseState
-    from sbrflow.models.db import unit_of_work
-    from sbrflow.tasks.cases import list_cases as query
+    from sbrflow.tasks.cases import read_cases
 
     if state is not None and state not in {s.value for s in CaseState}:
         raise PlanningError(f"unknown case state {state!r}; use one of: {', '.join(s.value for s in CaseState)}")
-    with unit_of_work() as session:
-        rows = query(session, state=state, product=parse_product(product).value if product else None,
-                     period_label=period, client_number=client, limit=limit)
+    rows = read_cases(state=state, product=parse_product(product).value if product else None,
+                      period_label=period, client_number=client, limit=limit)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return

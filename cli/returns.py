@@ -1,7 +1,7 @@
 """`sbrflow returns …`: parse a return file, poll the source packages, list and show what came in.
 
 Other areas add their own commands to `returns_app` (e.g. matching: `returns match/unmatched/assign`)
-in their own module; the helpers here (`document_summary`, `echo_json`) are meant to be reused.
+in their own module; `echo_json` is meant to be reused. The queries are in tasks/returns_reads.py.
 """
 
 from __future__ import annotations
@@ -10,14 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import typer
-from sqlalchemy.orm import joinedload
-
-from sbrflow.domain.errors import SbrflowError
-from sbrflow.cli.matching import match_info
-from sbrflow.models.db import unit_of_work
-from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
 
 returns_app = typer.Typer(help="SBR returns: parse, poll the source packages, list and show.", no_args_is_help=True)
 
@@ -25,27 +18,6 @@ returns_app = typer.Typer(help="SBR returns: parse, poll the source packages, li
 def echo_json(value: Any) -> None:
     """Print a JSON document (dates and Decimals as strings)."""
     typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
-
-
-def document_summary(doc: TaxReturnDocument) -> dict[str, Any]:
-    """The JSON form of a stored document: the `returns list --json` contract and a little more."""
-    return {
-        "id": doc.id,
-        "source": doc.source_package.name,
-        "source_reference": doc.source_reference,
-        "tax": doc.tax.value if doc.tax else None,
-        "kind": doc.kind,
-        "fiscal_id": doc.fiscal_id,
-        "period_start": doc.period_start.isoformat() if doc.period_start else None,
-        "period_end": doc.period_end.isoformat() if doc.period_end else None,
-        "amount_due": None if doc.amount_due is None else str(doc.amount_due),
-        "status": doc.status.value,
-        "reason": doc.reason,
-        "reason_code": doc.reason_code,
-        "sha256": doc.sha256,
-        "size": doc.size,
-        "received_at": doc.received_at.isoformat() if doc.received_at else None,
-    }
 
 
 @returns_app.command("parse")
@@ -105,26 +77,15 @@ def poll(source: str = typer.Option(None, "--source", help="Poll only this sourc
 
 @returns_app.command("list")
 def list_(
-    status: DocumentStatus = typer.Option(None, "--status", help="Only documents with this status."),
+    status: str = typer.Option(None, "--status", help="Only documents with this status: received or rejected."),
     source: str = typer.Option(None, "--source", help="Only documents from this source package."),
     limit: int = typer.Option(0, "--limit", min=0, help="At most this many, newest first (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of objects."),
 ) -> None:
     """List the received documents: tax, kind, fiscal id, period, status and the reason of a rejection."""
-    from sbrflow.models.returns import SourcePackage
+    from sbrflow.tasks.returns_reads import list_documents
 
-    with unit_of_work() as session:
-        query = sa.select(TaxReturnDocument).options(joinedload(TaxReturnDocument.source_package))
-        if status is not None:
-            query = query.where(TaxReturnDocument.status == status)
-        if source is not None:
-            query = query.join(SourcePackage).where(SourcePackage.name == source)
-        query = query.order_by(TaxReturnDocument.id.desc() if limit else TaxReturnDocument.id)
-        if limit:
-            query = query.limit(limit)
-        rows = [document_summary(doc) for doc in session.scalars(query)]
-        matches = match_info(session, [r["id"] for r in rows])
-        rows = [r | matches[r["id"]] for r in rows]
+    rows = list_documents(status, source, limit)
     if as_json:
         echo_json(rows)
         return
@@ -143,23 +104,12 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Show one document's parsed record, origin and status (never its employee data)."""
-    with unit_of_work() as session:
-        doc = session.get(TaxReturnDocument, document_id, options=[joinedload(TaxReturnDocument.source_package)])
-        if doc is None:
-            raise ReturnNotFound(f"no return document with id {document_id} (see: sbrflow returns list)")
-        record = document_summary(doc) | {
-            "amount_total": None if doc.amount_total is None else str(doc.amount_total),
-            "schema": doc.schema, "software": doc.software, "message_ref": doc.message_ref,
-            "created_at": doc.document_created_at.isoformat() if doc.document_created_at else None,
-            "stored": doc.content_path or "in the database",
-        } | match_info(session, [doc.id])[doc.id]
+    from sbrflow.tasks.returns_reads import show_document
+
+    record = show_document(document_id)
     if as_json:
         echo_json(record)
         return
     for key, value in record.items():
         if value is not None:
             typer.echo(f"{key:<17} {value}")
-
-
-class ReturnNotFound(SbrflowError, LookupError):
-    """No stored return document has that id."""

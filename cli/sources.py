@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
 import typer
-
-from sbrflow.models.db import unit_of_work
-from sbrflow.models.returns import SourcePackage
-from sbrflow.tasks.intake import SourceConfigError, add_source, shown_url
-
-__all__ = ["SourceConfigError", "add_source", "sources_app"]
 
 sources_app = typer.Typer(help="Source packages: where SBR returns come from.", no_args_is_help=True)
 
@@ -27,20 +20,19 @@ def add(
     taxes: str = typer.Option("OB,LH", "--taxes", help="Taxes it delivers: OB, LH or OB,LH."),
 ) -> None:
     """Add (or update and re-enable) a source package."""
+    from sbrflow.tasks.intake import add_source, shown_url
+
     row, created = add_source(name, folder=folder, url=url, token_env=token_env, taxes=taxes)
-    typer.echo(f"{'added' if created else 'updated'} source {row.name} ({row.kind.value}: {row.url or row.folder})")
+    typer.echo(f"{'added' if created else 'updated'} source {row.name} ({row.kind.value}: "
+               f"{shown_url(row.url) or row.folder})")
 
 
 @sources_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
     """List the source packages, their kind, where they are, and their cursor."""
-    with unit_of_work() as session:
-        rows = [
-            {"name": s.name, "kind": s.kind.value, "location": shown_url(s.url) or s.folder, "token_env": s.token_env,
-             "taxes": s.taxes, "enabled": s.enabled, "cursor": s.cursor,
-             "last_polled_at": s.last_polled_at.isoformat() if s.last_polled_at else None}
-            for s in session.scalars(sa.select(SourcePackage).order_by(SourcePackage.name))
-        ]
+    from sbrflow.tasks.returns_reads import list_sources
+
+    rows = list_sources()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -55,9 +47,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.
 @sources_app.command("disable")
 def disable(name: str = typer.Argument(..., help="The source package to stop polling.")) -> None:
     """Stop polling a source package (its documents and cursor are kept; `sources add` re-enables)."""
-    with unit_of_work() as session:
-        row = session.scalars(sa.select(SourcePackage).where(SourcePackage.name == name)).one_or_none()
-        if row is None:
-            raise SourceConfigError(f"no source package named {name!r} (see: sbrflow sources list)")
-        row.enabled = False
+    from sbrflow.tasks.returns_reads import disable_source
+
+    disable_source(name)
     typer.echo(f"disabled source {name}")

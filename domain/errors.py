@@ -35,3 +35,7 @@ class SubmissionError(SbrflowError):
 
 class NotFound(SbrflowError, LookupError):
     """A case, team member, checkpoint, … that does not exist; the message names it (the CLI exits 2)."""
+
+
+class ReturnNotFound(SbrflowError, LookupError):
+    """No stored return document has that id."""

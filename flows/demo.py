@@ -12,6 +12,7 @@ from sbrflow.flows.intake import poll_returns
 from sbrflow.flows.planning import plan_periods
 from sbrflow.integrations.simulator import SourceSimulator, returns_catalogue
 from sbrflow.tasks.approval_demo import demo_approvals
+from sbrflow.tasks.returns_reads import disable_source
 from sbrflow.tasks.demo import (
     complete_demo_office,
     demo_returns,
@@ -60,7 +61,11 @@ def poll_demo_source() -> tuple[dict[str, int], dict[str, int]]:
     catalogue = returns_catalogue(demo_returns(DEMO_RUN_DATE), employees=5)
     with SourceSimulator(catalogue) as simulator:  # in-process, stopped when the poll is done
         source = register_demo_source(simulator.url)
-        polled = poll_returns(source=source)
+        try:
+            polled = poll_returns(source=source)
+        finally:
+            # The simulator's port is gone after this: a source left enabled would fail every later poll.
+            disable_source(source)
     matched = polled["matching"]
     matching = {"matched": matched["matched"], "corrections": matched["corrections"],
                 **{f"unmatched_{code}": n for code, n in matched["unmatched"].items()}}

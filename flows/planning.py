@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from prefect import flow, get_run_logger
@@ -9,9 +10,32 @@ from prefect.artifacts import create_table_artifact
 
 from sbrflow.domain.enums import Product, Role
 from sbrflow.flows.matching import match_returns
+from sbrflow.flows.outcome import fails_cleanly
 from sbrflow.tasks.planning import bulk_start_task, plan_periods_task, rerun_client_task
 
 _COLUMNS = ("product", "period", "created", "existed", "blocked", "started", "reasons")
+
+
+def _value(parameter: object) -> str | None:
+    """A parameter as it reads in a run name: an enum's value, a date's ISO form, nothing for None."""
+    if parameter is None:
+        return None
+    return str(getattr(parameter, "value", parameter))
+
+
+def _run_name(prefix: str, *keys: str, default: Callable[[], str] | None = None) -> Callable[[], str]:
+    """A flow-run name built from the run's parameters (`rerun-1002-vat_return`), so the runs list says what for."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        parameters = flow_run.parameters
+        parts = [_value(parameters.get(key)) for key in keys]
+        if default is not None and not any(parts):
+            parts = [default()]
+        return "-".join([prefix, *(part for part in parts if part)])
+
+    return name
 
 
 def publish(key: str, summary: dict, what: str) -> None:
@@ -27,7 +51,8 @@ def publish(key: str, summary: dict, what: str) -> None:
                                  ", ".join(summary["unsupported"]))
 
 
-@flow(name="plan-periods")
+@flow(name="plan-periods", flow_run_name=_run_name("plan", "run_date", default=lambda: date.today().isoformat()))
+@fails_cleanly
 def plan_periods(run_date: date | None = None) -> dict:
     """Make sure every active client has a case for every period of its subscriptions that ended in the horizon.
 
@@ -45,40 +70,51 @@ def plan_periods(run_date: date | None = None) -> dict:
     return summary
 
 
-@flow(name="bulk-start")
+@flow(name="bulk-start", flow_run_name=_run_name("bulk-start", "product", "period_label"))
+@fails_cleanly
 def bulk_start(
     product: Product,
-    period_label: str,
-    client_numbers: list[str] | None = None,
+    period_label: str | int,
+    client_numbers: list[str | int] | None = None,
     member: str | None = None,
     role: Role | None = None,
     dry_run: bool = False,
+    force: bool = False,
 ) -> dict:
     """Create and start the cases of one product and period for a selection of clients (bulk action).
 
     Args:
         product: The product whose workflows to start, e.g. vat_return or income_tax.
-        period_label: The period, e.g. 2026-03, 2026-Q1, 2026-Q1-FEB, 2026-P04 or 2026.
-        client_numbers: Only these clients (client numbers); default: every client taking the product.
+        period_label: The period, e.g. 2026-03, 2026-Q1, 2026-Q1-FEB, 2026-P04 or 2026 (a number is read as text).
+        client_numbers: Only these clients (client numbers, 1002 or "1002"); default: every client taking it.
         member: Only clients where this team member (code) holds `role`, or any role when no role is given.
         role: The role `member` must hold for the client and product.
         dry_run: Only list what would be created or started; change nothing.
+        force: Start even when the period has not ended yet or the selection holds no client.
     """
-    summary = bulk_start_task(date.today(), product, period_label, client_numbers, member, role, dry_run)
+    period_label = str(period_label)
+    numbers = None if client_numbers is None else [str(number) for number in client_numbers]
+    summary = bulk_start_task(date.today(), product, period_label, numbers, member, role, dry_run, force)
     publish("bulk-start", summary, f"Bulk start of {Product(product).value} {period_label}"
             + (" (dry run)" if dry_run else ""))
     return summary
 
 
-@flow(name="rerun-client")
-def rerun_client(client_number: str, product: Product | None = None, period_label: str | None = None) -> dict:
+@flow(name="rerun-client", flow_run_name=_run_name("rerun", "client_number", "product", "period_label"))
+@fails_cleanly
+def rerun_client(
+    client_number: str | int, product: Product | None = None, period_label: str | int | None = None
+) -> dict:
     """Re-plan one client after a fix in the CRM: create missing cases, block or unblock them.
 
     Args:
-        client_number: The client's number.
+        client_number: The client's number (1002 or "1002": typed as a number it is read as that text).
         product: Only this product; default: every product the client takes.
         period_label: Only this period (also outside the planning horizon), e.g. 2026-Q1; default: the horizon.
     """
+    # `prefect deployment run -p client_number=1002` sends JSON: the number 1002 means the text "1002".
+    client_number = str(client_number)
+    period_label = None if period_label is None else str(period_label)
     summary = rerun_client_task(date.today(), client_number, product, period_label)
     publish("rerun-client", summary, f"Re-plan of client {client_number}")
     # A case planned just now may be what an unmatched return of this client was waiting for

@@ -104,7 +104,7 @@ def judge_link(found: FoundRequest | None, now: datetime) -> LinkStatus:
 
 
 @lru_cache(maxsize=4096)
-def _totals(sha256: str, document_id: int) -> tuple[tuple[str, Decimal], ...]:
+def document_totals(sha256: str, document_id: int) -> tuple[tuple[str, Decimal], ...]:
     """The facts of a document, parsed once per process: a document's bytes never change under its hash."""
     from sbrflow.integrations.sbr.parser import parse_return
     from sbrflow.tasks.intake import read_document_bytes
@@ -150,7 +150,7 @@ def approval_page(token: str, *, now: datetime | None = None) -> ApprovalPage:
             product=case.product, period_label=case.period_label, period_start=case.period_start,
             period_end=case.period_end, deadline=case.deadline_effective, amount_due=document.amount_due,
             payment_reference=case_payment_reference(case, client), document_sha256=document.sha256,
-            document_kind=document.kind, totals=_totals(document.sha256, document.id),
+            document_kind=document.kind, totals=document_totals(document.sha256, document.id),
             expires_at=as_utc(request.expires_at),
         )
 

@@ -271,3 +271,11 @@ def list_cases(
             "work_stop": (row["work_stop_reason"] or "werkstop") if row["work_stop"] else None,
         })
     return rows
+
+
+def read_cases(**filters: Any) -> list[dict[str, Any]]:
+    """list_cases in its own unit of work (for cli/ and web/): state, product, period_label, client_number, limit."""
+    from sbrflow.models.db import unit_of_work
+
+    with unit_of_work() as session:
+        return list_cases(session, **filters)

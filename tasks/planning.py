@@ -344,16 +344,29 @@ def plan_periods_task(run_date: date) -> dict:
 
 @task(name="bulk-start")
 def bulk_start_task(run_date: date, product: Product, period_label: str, client_numbers: Sequence[str] | None = None,
-                    member: str | None = None, role: Role | None = None, dry_run: bool = False) -> dict:
-    """Create and start the cases of one product and period for the selected clients."""
+                    member: str | None = None, role: Role | None = None, dry_run: bool = False,
+                    force: bool = False) -> dict:
+    """Create and start the cases of one product and period for the selected clients.
+
+    Refused (PlanningError, nothing written) unless `force` (a dry run only lists): a period that has not ended yet (its return
+    cannot be made), and a selection with no client (e.g. payroll for a quarter nobody files quarterly).
+    """
     period = parse_any_label(period_label)
+    if period.end > run_date and not (force or dry_run):
+        raise PlanningError(f"period {period_label} ends on {period.end.isoformat()}, after {run_date.isoformat()}: "
+                            "it has not ended yet; start it anyway with --force (force=true)")
     scope = Scope(run_date=run_date, products=frozenset({Product(product)}), period=period,
                   client_numbers=tuple(client_numbers) if client_numbers is not None else None,
                   member=member, role=Role(role) if role else None, start=True, dry_run=dry_run)
     with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         for number in scope.client_numbers or ():
             _require_client(session, number)
-        return plan(session, scope)
+        summary = plan(session, scope)
+        if not (force or dry_run) and not _selected_anything(summary):
+            raise PlanningError(f"bulk-start {Product(product).value} {period_label} selects no client (nobody in the "
+                                "selection takes the product with a frequency that has this period); "
+                                "check the product, period and filters, or use --force")
+        return summary
 
 
 @task(name="rerun-client")
@@ -365,3 +378,8 @@ def rerun_client_task(run_date: date, client_number: str, product: Product | Non
     with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         _require_client(session, client_number)
         return plan(session, scope)
+
+
+def _selected_anything(summary: dict) -> bool:
+    """Whether a planning pass found any case (new or existing) in its selection."""
+    return any(row["created"] or row["existed"] for row in summary["rows"])

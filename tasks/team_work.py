@@ -65,7 +65,7 @@ def team_overview() -> list[dict[str, Any]]:
 def case_page(case_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     """`case show --json` (routing) plus what the page shows around it: client, period, deadlines,
     the current document's facts for the rubriek table, and the approval requests with their state."""
-    from sbrflow.tasks.approval import _totals as document_totals  # parsed once per document hash
+    from sbrflow.tasks.approval_lookup import document_totals  # parsed once per document hash
     from sbrflow.tasks.approval import request_state
 
     now = now or datetime.now(UTC)

@@ -66,7 +66,7 @@ def test_sources_add_list_and_disable(db, tmp_path):
 
 
 def test_sources_add_needs_exactly_one_of_folder_and_url(db):
-    from sbrflow.cli.sources import SourceConfigError
+    from sbrflow.tasks.intake import SourceConfigError
 
     with pytest.raises(SourceConfigError, match="exactly one"):
         _run("sources", "add", "x")

@@ -33,3 +33,7 @@ def test_the_demo_office_loads_once_however_often_it_runs(prefect_harness, db):
         assert head.is_cluster_head
         assert sorted(m.client_number for m in head.cluster_members) == ["1002", "1003", "1004"]
         assert session.scalar(sa.select(sa.func.count()).select_from(ClientContact)) == 5
+    # The simulator's port is gone after the demo: its source is left disabled, so later polls skip it.
+    from sbrflow.tasks.returns_reads import list_sources
+
+    assert [(s["name"], s["enabled"]) for s in list_sources()] == [("demo-simulator", False)]

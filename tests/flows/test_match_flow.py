@@ -119,7 +119,7 @@ def test_match_returns_is_offered_on_demand_by_serve_and_prefect_yaml():
 
     by_name = {d.name: d for d in deployments()}
     assert by_name["match-returns"].schedules == []
-    assert by_name["match-returns"].entrypoint == "flows/matching.py:match_returns"
+    assert by_name["match-returns"].entrypoint == "sbrflow.flows.matching.match_returns"
     spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "prefect.yaml").read_text())
     entry = {d["name"]: d for d in spec["deployments"]}["match-returns"]
-    assert entry["entrypoint"] == "flows/matching.py:match_returns" and "schedules" not in entry
+    assert entry["entrypoint"] == "sbrflow.flows.matching:match_returns" and "schedules" not in entry

@@ -65,7 +65,7 @@ def test_the_command_line_plans_lists_and_dry_runs_a_bulk_start(prefect_harness,
                                             "--json"]).output)
     assert [c["period_label"] for c in listed][:2] == ["2026-10", "2026-09"]
     assert {"id", "client_number", "state", "blocked_reasons", "deadline_effective"} <= set(listed[0])
-    dry = runner.invoke(app, ["bulk-start", "income_tax", "2026", "--dry-run"])
+    dry = runner.invoke(app, ["bulk-start", "income_tax", "2026", "--dry-run"])  # a dry run only lists
     assert dry.exit_code == 0, dry.output
     assert "would create: 1004 income_tax 2026" in dry.output
     assert json.loads(runner.invoke(app, ["cases", "list", "--period", "2026", "--json"]).output) == []
@@ -79,4 +79,19 @@ def test_serve_offers_plan_periods_daily_and_the_operator_tools_on_demand():
     (schedule,) = by_name["plan-periods"].schedules
     assert schedule.schedule.cron == "0 6 * * *"
     assert by_name["bulk-start"].schedules == [] and by_name["rerun-client"].schedules == []
-    assert by_name["bulk-start"].entrypoint == "flows/planning.py:bulk_start"
+    assert by_name["bulk-start"].entrypoint == "sbrflow.flows.planning.bulk_start"
+
+
+def test_a_domain_error_fails_the_run_with_one_line_as_its_state_message_and_no_flow_traceback(prefect_harness, db, caplog):
+    from sbrflow.domain.errors import PlanningError
+    from sbrflow.flows.planning import rerun_client
+
+    state = rerun_client(client_number=9999, return_state=True)  # a number, as typed in `-p client_number=9999`
+    assert state.is_failed()
+    assert state.message == "PlanningError: no client with number '9999'"
+    # The flow's own log: one error line, no traceback (the task engine still logs its task's traceback).
+    flow_records = [r for r in caplog.records if r.name.startswith(("prefect.flow_runs", "prefect.engine"))]
+    assert any(r.getMessage() == "PlanningError: no client with number '9999'" for r in flow_records)
+    assert not [r for r in flow_records if r.exc_info]
+    with pytest.raises(PlanningError, match="no client with number '9999'"):
+        rerun_client(client_number="9999")  # the CLI gets the domain error back: one `error:` line

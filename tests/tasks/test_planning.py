@@ -182,15 +182,28 @@ def test_bulk_start_selects_clients_by_number_or_by_member_and_role(db):
     add_client("2", (Product.INCOME_TAX, Frequency.YEAR), members={Role.FISCAAL: "SM"})
     add_client("3", (Product.INCOME_TAX, Frequency.YEAR), members={Role.FISCAAL: "JV"}, ready=False)
     add_client("4", (Product.VAT_RETURN, Frequency.YEAR))
-    result = bulk_start(RUN, Product.INCOME_TAX, "2026", member="JV", role=Role.FISCAAL)
+    # 2026 has not ended on RUN: only a forced bulk start takes it (see the refusal test below).
+    result = bulk_start(RUN, Product.INCOME_TAX, "2026", member="JV", role=Role.FISCAAL, force=True)
     assert result["totals"]["created"] == 2 and result["totals"]["started"] == 1
     assert [(c.period_label, c.state) for c in cases(client="1")] == [("2026", CaseState.WAITING_FOR_RETURN)]
     assert [c.state for c in cases(client="3")] == [CaseState.BLOCKED]
     assert cases(client="2") == [] and cases(client="4") == []
 
-    bulk_start(RUN, Product.INCOME_TAX, "2026", client_numbers=["2"])
+    bulk_start(RUN, Product.INCOME_TAX, "2026", client_numbers=["2"], force=True)
     assert [c.state for c in cases(client="2")] == [CaseState.WAITING_FOR_RETURN]
-    assert bulk_start(RUN, Product.INCOME_TAX, "2026", member="SM")["totals"]["existed"] == 1  # any role
+    assert bulk_start(RUN, Product.INCOME_TAX, "2026", member="SM", force=True)["totals"]["existed"] == 1  # any role
+
+
+def test_bulk_start_refuses_a_period_that_has_not_ended_and_a_selection_of_nobody_unless_forced(db):
+    add_client("1", (Product.PAYROLL_RETURN, Frequency.MONTH))
+    add_client("2", (Product.INCOME_TAX, Frequency.YEAR))
+    with pytest.raises(PlanningError, match="has not ended yet.*--force"):
+        bulk_start(RUN, Product.INCOME_TAX, "2026")
+    with pytest.raises(PlanningError, match="selects no client"):
+        bulk_start(RUN, Product.PAYROLL_RETURN, "2026-Q3")  # nobody files payroll quarterly
+    assert cases() == []
+    assert bulk_start(RUN, Product.INCOME_TAX, "2026", force=True)["totals"]["created"] == 1
+    assert bulk_start(RUN, Product.PAYROLL_RETURN, "2026-Q3", force=True)["rows"] == []
 
 
 def test_bulk_start_starts_planned_cases_and_a_dry_run_writes_nothing(db):
