@@ -49,10 +49,16 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
+# The case state an event leaves the case in (routing's history shows `to` for every move).
+_TO_STATE = {"submission_claimed": "submitting", "submission_failed": "submission_failed",
+             "submission_refused": "submission_failed", "submitted": "submitted", "closed": "closed",
+             "approved": "approved", "resubmit_requested": "approved"}
+
+
 def audit(case_id: int, action: str, details: dict, *, actor: str = ACTOR, at: datetime | None = None) -> dict:
-    """One audit_event row (as a dict for bulk_insert) about a case."""
+    """One audit_event row (as a dict for bulk_insert) about a case, in the shape routing's history reads."""
     return {"occurred_at": at or utcnow(), "actor": actor, "action": action, "subject_type": "tax_case",
-            "subject_id": case_id, "details": details}
+            "subject_id": case_id, "case_id": case_id, "to_state": _TO_STATE.get(action), "details": details}
 
 
 def submitting_products() -> dict[Product, object]:

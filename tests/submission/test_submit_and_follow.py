@@ -56,6 +56,12 @@ def test_the_happy_flow_ends_closed_with_every_status_in_the_audit_trail_and_the
     assert sorted(labels) == ["2026-Q1", "2026-Q2"]
     row = list_submissions()[0]
     assert row["status_code"] == "500" and row["kenmerk"] == delivery.kenmerk and row["client_number"] == "1001"
+    # The case's own history (`sbrflow case show`) tells the same story, with the state each move left.
+    from sbrflow.tasks.routing import show_case
+
+    history = [(e["action"], e["to"]) for e in show_case(case_id)["history"]]
+    assert ("submission_claimed", "submitting") in history and history[-2:] == [("submitted", "submitted"),
+                                                                                ("closed", "closed")]
 
 
 def test_an_immediate_delivery_fault_fails_the_case_with_code_and_meaning(db, client):
