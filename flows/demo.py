@@ -103,9 +103,9 @@ def submit_demo_case() -> dict[str, int]:
     from sbrflow.flows.submission import follow_submissions, submit_returns
     from sbrflow.integrations.digipoort.simulator import DigipoortSimulator
     from sbrflow.integrations.digipoort.testpki import make_test_pki
-    from sbrflow.tasks.demo_submission import approve_demo_case
+    from sbrflow.tasks.demo_submission import approved_demo_case
 
-    case_id = approve_demo_case()
+    case_id = approved_demo_case()
     if case_id is None:
         return {"approved": 0}
     pki = make_test_pki(Path(get_settings().var_dir) / "digipoort-pki")

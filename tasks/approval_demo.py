@@ -11,24 +11,26 @@ from prefect import task
 from sbrflow.domain.approval import Decision
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.enums import Product
-from sbrflow.models import Case
+from sbrflow.models import Case, Client
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import CaseDocument
 from sbrflow.tasks.approval import decide_approval, request_approval
 from sbrflow.tasks.routing import complete_current_stage, show_case, tick_checkpoint
 
-_DONE = (CaseState.APPROVED, CaseState.SUBMITTED, CaseState.CLOSED)
+_DONE = (CaseState.APPROVED, CaseState.SUBMITTING, CaseState.SUBMITTED, CaseState.CLOSED)
 _USABLE = (CaseState.RETURN_RECEIVED, CaseState.IN_PROGRESS, CaseState.WITH_CLIENT, *_DONE)
 
 
 def _demo_cases(keep_in_stage: int | None) -> list[int]:
     """The first two VAT cases with a return that are under way (stable from run to run)."""
     with unit_of_work() as session:
+        # By client and period, not by id (ids differ between SQLite and PostgreSQL): the same cases every run.
         return list(session.scalars(
             sa.select(Case.id).join(CaseDocument, sa.and_(CaseDocument.case_id == Case.id,
                                                           CaseDocument.is_current.is_(True)))
+            .join(Client, Client.id == Case.client_id)
             .where(Case.product == Product.VAT_RETURN, Case.state.in_(_USABLE), Case.id != (keep_in_stage or 0))
-            .order_by(Case.id).limit(2)
+            .order_by(Client.client_number, Case.period_start).limit(2)
         ))
 
 

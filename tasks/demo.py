@@ -245,9 +245,14 @@ def walk_demo_cases() -> dict[str, object]:
     from sbrflow.models.cases import Case
     from sbrflow.tasks.routing import complete_current_stage, show_case, tick_checkpoint
 
+    # The same two cases on every run and on every database (by client, product and period, not by id, which
+    # differs between SQLite and PostgreSQL): the first is walked to its end once, the second stays in a stage.
+    routed = (CaseState.IN_PROGRESS, CaseState.WITH_CLIENT, CaseState.APPROVED, CaseState.SUBMITTING,
+              CaseState.SUBMITTED, CaseState.CLOSED)
     with unit_of_work() as session:
         in_progress = list(session.scalars(
-            sa.select(Case.id).where(Case.state == CaseState.IN_PROGRESS).order_by(Case.id).limit(2)))
+            sa.select(Case.id).join(Client, Client.id == Case.client_id).where(Case.state.in_(routed))
+            .order_by(Client.client_number, Case.product, Case.period_start).limit(2)))
     walked = {"completed_case": None, "completed_state": None, "left_in_stage_case": None}
     if in_progress:
         case_id = in_progress[0]
@@ -262,8 +267,8 @@ def walk_demo_cases() -> dict[str, object]:
         walked.update(completed_case=case_id, completed_state=case["state"])
     if len(in_progress) > 1:
         case = show_case(in_progress[1])
-        stage = next(s for s in case["stages"] if s["code"] == case["current_stage"])
-        if not stage["checkpoints"][0]["ticked_by"]:
+        stage = next((s for s in case["stages"] if s["code"] == case["current_stage"]), None)
+        if stage and not stage["checkpoints"][0]["ticked_by"]:
             tick_checkpoint(case["id"], 1, stage["assignee"])
         walked["left_in_stage_case"] = case["id"]
     return walked

@@ -98,7 +98,7 @@ def test_the_deployments_are_declared_in_prefect_yaml():
 
     spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "prefect.yaml").read_text())
     entry = {d["name"]: d for d in spec["deployments"]}
-    assert entry["send-messages"]["entrypoint"] == "flows/messages.py:send_messages"
+    assert entry["send-messages"]["entrypoint"] == "sbrflow.flows.messages:send_messages"
     assert entry["send-messages"]["schedules"] == [{"interval": 60}]
-    assert entry["send-reminders"]["entrypoint"] == "flows/messages.py:send_reminders"
+    assert entry["send-reminders"]["entrypoint"] == "sbrflow.flows.messages:send_reminders"
     assert entry["send-reminders"]["schedules"] == [{"cron": "0 8 * * *", "timezone": "Europe/Amsterdam"}]

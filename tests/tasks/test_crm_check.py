@@ -22,10 +22,12 @@ TODAY = date(2026, 11, 23)
 def load_demo(tmp_path, identified: bool = True) -> dict[str, int]:
     assert import_workbook(write_workbook(tmp_path / "demo.xlsx", *demo_workbook_rows())).written
     complete_demo_office.fn()  # the holding owns its work companies: Piet is their UBO through it
-    if identified:  # Piet's Wwft identification, so that the other rules can be seen on their own
-        with unit_of_work() as session:
-            session.execute(sa.update(Person).where(Person.contact_number == "C001").values(
-                id_document_type="paspoort", id_document_number="NW1234567", id_verified_on=date(2026, 1, 5)))
+    # Piet's Wwft identification (the demo office has it on file), or none, to see the UBO rules at work.
+    with unit_of_work() as session:
+        session.execute(sa.update(Person).where(Person.contact_number == "C001").values(
+            id_document_type="paspoort" if identified else None,
+            id_document_number="NW1234567" if identified else None,
+            id_document_expires_on=None, id_verified_on=date(2026, 1, 5) if identified else None))
     with unit_of_work() as session:
         return dict(session.execute(sa.select(Client.client_number, Client.id)).all())
 
