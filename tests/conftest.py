@@ -138,3 +138,49 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium; never `playwright install` (it downloads a browser)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright; skipped with the reason when missing, failed under CI."""
+    # Module scope: Playwright's sync API runs an event loop on this thread while it is open, and
+    # Prefect's sync calls in later test modules must not find one running.
+    if not os.path.exists(CHROMIUM):
+        message = "Debian's chromium is not installed (.ci/run installs it with apt-get)"
+        if _in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_web(db) -> Iterator[str]:
+    """The web application under uvicorn on a free loopback port, against this test's database; its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from sbrflow.web.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(5)

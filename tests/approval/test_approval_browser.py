@@ -6,10 +6,6 @@ Chromium is installed by .ci/run with apt; Playwright is launched with executabl
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,47 +16,14 @@ from sbrflow.models import Case
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.approval import request_approval
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    # Module scope: Playwright's sync API runs an event loop on this thread while it is open, and
-    # Prefect's sync calls in later test modules must not find one running.
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed (.ci/run installs it with apt-get)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def server(office):
-    """The web application on a free loopback port, against this test's database."""
-    import uvicorn
-
-    from sbrflow.web.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
+def server(office, live_web):
+    """The web application on a free loopback port, against this test's database (tests/conftest.py)."""
+    return live_web
 
 
 @pytest.fixture
