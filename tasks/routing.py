@@ -350,55 +350,88 @@ def show_case(case_id: int) -> dict[str, Any]:
         }
 
 
+def _work_case_ids(member_id: int) -> sa.CompoundSelect:
+    """The ids of the in-progress cases whose current stage this active member may act on, in SQL.
+
+    The set form of `may_act` (domain.routing) with the role rule of `RoleHolders.holder`
+    (domain.readiness): the stage is assigned to the member, or the member holds the stage's role or
+    relatiebeheerder for the client and the case's product — through the product's own assignment
+    (override), or through the general one when that product has no override for the role. The caller
+    has checked that the member is active (a holder counts only while active; an inactive member's
+    override takes the role from the general holder, which the NOT EXISTS says). One UNION of three
+    index-driven halves instead of an OR over every in-progress stage. The equivalence with the rule is
+    tested on a randomized office on both databases (tests/tasks/test_work_list_rule.py).
+    """
+    from sbrflow.models import RoleAssignment
+
+    RA = RoleAssignment.__table__
+    OV = RA.alias("override")
+    current = sa.and_(ST.c.case_id == T.c.id, ST.c.stage_code == T.c.current_stage)
+    open_ = (T.c.state == CaseState.IN_PROGRESS.value, ST.c.state == StageState.ACTIVE.value)
+    counts = sa.or_(RA.c.role == ST.c.role, RA.c.role == Role.RELATIEBEHEERDER.value)
+    assigned = sa.select(ST.c.case_id.label("case_id")).where(
+        ST.c.team_member_id == member_id, ST.c.state == StageState.ACTIVE.value)
+    general = (
+        sa.select(T.c.id).select_from(RA.join(T, T.c.client_id == RA.c.client_id).join(ST, current))
+        .where(RA.c.team_member_id == member_id, RA.c.product.is_(None), *open_, counts,
+               ~sa.exists().where(OV.c.client_id == RA.c.client_id, OV.c.role == RA.c.role,
+                                  OV.c.product == T.c.product)))
+    override = (
+        sa.select(T.c.id).select_from(RA.join(T, sa.and_(T.c.client_id == RA.c.client_id,
+                                                         T.c.product == RA.c.product)).join(ST, current))
+        .where(RA.c.team_member_id == member_id, *open_, counts))
+    return sa.union(assigned, general, override)
+
+
 def work_list(member: str) -> list[dict[str, Any]]:
-    """`sbrflow work list`: the active stages this member may act on, most urgent effective deadline first."""
+    """`sbrflow work list`: the active stages this member may act on, most urgent effective deadline first
+    (then the earliest period). SQL selects the stages (`_work_case_ids`) and the ticked checkpoints of
+    each, in one query; Python counts the open mandatory ones from the case's template version."""
     with unit_of_work() as session:
         members = _members(session)
         member_id = members.id_of(member)
         if not members.active[member_id]:
             return []
-        from sbrflow.models import RoleAssignment
-
-        # The clients where the member holds any role; the rule then says which roles really count.
-        clients = sa.select(RoleAssignment.client_id).where(RoleAssignment.team_member_id == member_id)
-        holders = load_role_holders(session, clients.distinct())
+        chosen = _work_case_ids(member_id).subquery("chosen")
+        ticked = CP.alias("ticked")
         rows = session.execute(
-            sa.select(T.c.id, T.c.client_id, Client.client_number, Client.name, T.c.product, T.c.period_label,
-                      T.c.template_code, T.c.template_version, ST.c.stage_code, ST.c.role, ST.c.team_member_id,
-                      T.c.deadline_effective)
-            .select_from(ST.join(T, T.c.id == ST.c.case_id).join(Client, Client.id == T.c.client_id))
-            .where(ST.c.state == StageState.ACTIVE.value, T.c.state == CaseState.IN_PROGRESS.value,
-                   T.c.current_stage == ST.c.stage_code,
-                   sa.or_(ST.c.team_member_id == member_id, T.c.client_id.in_(clients)))
-            .order_by(T.c.deadline_effective.is_(None), T.c.deadline_effective, T.c.id)
+            sa.select(T.c.id, Client.client_number, Client.name, T.c.product, T.c.period_label, T.c.template_code,
+                      T.c.template_version, ST.c.stage_code, ST.c.role, ST.c.team_member_id, T.c.deadline_effective,
+                      ticked.c.position)
+            .select_from(
+                chosen.join(T, T.c.id == chosen.c.case_id)
+                .join(ST, sa.and_(ST.c.case_id == T.c.id, ST.c.stage_code == T.c.current_stage))
+                .join(Client, Client.id == T.c.client_id)
+                .outerjoin(ticked, sa.and_(ticked.c.case_id == T.c.id, ticked.c.stage_code == T.c.current_stage,
+                                           ticked.c.ticked_by_id.is_not(None))))
+            .where(T.c.state == CaseState.IN_PROGRESS.value, ST.c.state == StageState.ACTIVE.value)
+            .order_by(T.c.deadline_effective.is_(None), T.c.deadline_effective, T.c.period_start, T.c.id)
         ).all()
         versions = TemplateVersions(session)
-        mayact = []
-        for row in rows:
-            product, role = Product(row.product), Role(row.role)
-            assignee = members.code.get(row.team_member_id) if row.team_member_id else None
-            actor = _actor(holders, members, member_id, row.client_id, product)
-            stage = StageView(row.stage_code, row.stage_code, role, StageState.ACTIVE, assignee)
-            if may_act(CaseView(row.id, row.client_number, CaseState.IN_PROGRESS, row.stage_code, (stage,)),
-                       stage, actor) is None:
-                mayact.append((row, product, role, assignee))
-        ticked: set[tuple[int, str, int]] = set()
-        for chunk in _chunks([row.id for row, *_ in mayact]):
-            ticked.update(session.execute(
-                sa.select(CP.c.case_id, CP.c.stage_code, CP.c.position)
-                .where(CP.c.case_id.in_(chunk), CP.c.ticked_by_id.is_not(None))).all())
-        items = []
-        for row, product, role, assignee in mayact:
-            template = versions.get(row.template_code, row.template_version)
-            defined = {s.code: s for s in template.stages} if template else {}
-            checkpoints = defined[row.stage_code].checkpoints if row.stage_code in defined else ()
-            open_ = sum(1 for i, c in enumerate(checkpoints, start=1)
-                        if c.mandatory and (row.id, row.stage_code, i) not in ticked)
-            items.append({"case_id": row.id, "client_number": row.client_number, "client_name": row.name,
-                          "product": product.value, "period_label": row.period_label, "stage": row.stage_code,
-                          "role": role.value, "assignee": assignee,
-                          "deadline_effective": row.deadline_effective.isoformat() if row.deadline_effective else None,
-                          "checkpoints_open": open_})
+        mandatory: dict[tuple[str, int, str], frozenset[int]] = {}
+        items: list[dict[str, Any]] = []
+        open_positions: set[int] = set()
+        last = None
+        for row in rows:  # one row per ticked checkpoint of the current stage (or one without), case by case
+            if row.id != last:
+                last = row.id
+                key = (row.template_code, row.template_version, row.stage_code)
+                if key not in mandatory:
+                    template = versions.get(row.template_code, row.template_version)
+                    stage = next((s for s in template.stages if s.code == row.stage_code), None) if template else None
+                    mandatory[key] = frozenset(i for i, c in enumerate(stage.checkpoints if stage else (), start=1)
+                                               if c.mandatory)
+                open_positions = set(mandatory[key])
+                items.append({"case_id": row.id, "client_number": row.client_number, "client_name": row.name,
+                              "product": str(row.product), "period_label": row.period_label, "stage": row.stage_code,
+                              "role": str(row.role),
+                              "assignee": members.code.get(row.team_member_id) if row.team_member_id else None,
+                              "deadline_effective": (row.deadline_effective.isoformat() if row.deadline_effective
+                                                     else None),
+                              "checkpoints_open": len(open_positions)})
+            if row.position is not None and row.position in open_positions:
+                open_positions.discard(row.position)
+                items[-1]["checkpoints_open"] = len(open_positions)
         return items
 
 
