@@ -5,8 +5,9 @@ one ticked checkpoint per case); member M00 holds `administratie` for 2,000 of t
 clients, 25 other members share the rest. The web application runs in this process under uvicorn on a free
 loopback port; one client sends --requests GETs of /team/werk with M00's signed session cookie (after 10
 warm-up requests) and the p50/p95/p99 are printed. Next to it: routing's work_list("M00") called directly
-(the query and the rule, no HTTP, no page) and the same page's HTML served from a static file by the same
-stack (the floor of HTTP + transfer).
+(the query and the rule, no HTTP, no page), the floor of that call — the plain SQL that returns the same
+rows (FLOOR_SQL, by hand) on a raw psycopg2 cursor — and the same page's HTML served from a static file by
+the same stack (the floor of HTTP + transfer).
 
     .venv/bin/python bench/bench_team_work.py                    # 50,000 cases, 2,000 for M00, 100 requests
     .venv/bin/python bench/bench_team_work.py --cases 5000 --mine 500 --requests 50
@@ -62,6 +63,55 @@ FILL = [
     """INSERT INTO tax_case_checkpoint (case_id, stage_code, position, ticked_by_id, ticked_at)
        SELECT s.case_id, s.stage_code, 1, s.team_member_id, now() FROM tax_case_stage s WHERE s.state = 'active'""",
 ]
+
+
+# The rows of work_list("M00") by hand: the stages assigned to the member, or of clients where the member
+# holds the stage's role or relatiebeheerder (the product's own assignment first), with the ticked
+# checkpoints of the current stage; the most urgent first.
+FLOOR_SQL = """
+WITH chosen AS (
+  SELECT s.case_id FROM tax_case_stage s WHERE s.team_member_id = %(m)s AND s.state = 'active'
+  UNION
+  SELECT t.id FROM role_assignment ra
+  JOIN tax_case t ON t.client_id = ra.client_id
+  JOIN tax_case_stage s ON s.case_id = t.id AND s.stage_code = t.current_stage
+  WHERE ra.team_member_id = %(m)s AND ra.product IS NULL AND t.state = 'in_progress' AND s.state = 'active'
+    AND (ra.role = s.role OR ra.role = 'relatiebeheerder')
+    AND NOT EXISTS (SELECT 1 FROM role_assignment o
+                    WHERE o.client_id = ra.client_id AND o.role = ra.role AND o.product = t.product)
+  UNION
+  SELECT t.id FROM role_assignment ra
+  JOIN tax_case t ON t.client_id = ra.client_id AND t.product = ra.product
+  JOIN tax_case_stage s ON s.case_id = t.id AND s.stage_code = t.current_stage
+  WHERE ra.team_member_id = %(m)s AND t.state = 'in_progress' AND s.state = 'active'
+    AND (ra.role = s.role OR ra.role = 'relatiebeheerder'))
+SELECT t.id, c.client_number, c.name, t.product, t.period_label, t.template_code, t.template_version,
+       s.stage_code, s.role, s.team_member_id, t.deadline_effective, cp.position
+FROM chosen JOIN tax_case t ON t.id = chosen.case_id
+JOIN tax_case_stage s ON s.case_id = t.id AND s.stage_code = t.current_stage
+JOIN client c ON c.id = t.client_id
+LEFT JOIN tax_case_checkpoint cp ON cp.case_id = t.id AND cp.stage_code = t.current_stage
+                                 AND cp.ticked_by_id IS NOT NULL
+WHERE t.state = 'in_progress' AND s.state = 'active'
+ORDER BY t.deadline_effective IS NULL, t.deadline_effective, t.period_start, t.id
+"""
+
+
+def _floor_sql(url: str, calls: int) -> tuple[list[float], int]:
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=url.rsplit("/", 1)[1], host="127.0.0.1", user="postgres")
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM team_member WHERE code = 'M00'")
+        member_id = cur.fetchone()[0]
+        times, rows = [], []
+        for _ in range(calls):
+            start = time.perf_counter()
+            cur.execute(FLOOR_SQL, {"m": member_id})
+            rows = cur.fetchall()
+            times.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return times, len({r[0] for r in rows})
 
 
 def setup(url: str, cases: int, mine: int) -> None:
@@ -120,6 +170,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=50_000)
     parser.add_argument("--mine", type=int, default=2_000)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--calls", type=int, default=50, help="timed work_list calls and floor queries")
     args = parser.parse_args()
 
     admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
@@ -152,15 +203,18 @@ def main() -> None:
         req.app = app
         cookie = f"{SESSION_COOKIE}={cookie_value(req, token)}"
 
+        port, server = _serve(app)  # its start-up (lifespan) freezes what is loaded out of the collector's way
         rows = routing.work_list("M00")
         assert len(rows) == args.mine, len(rows)
         direct = []
-        for _ in range(10):
+        for _ in range(args.calls):
             start = time.perf_counter()
             routing.work_list("M00")
             direct.append((time.perf_counter() - start) * 1000)
 
-        port, server = _serve(app)
+        floor_sql, floor_rows = _floor_sql(url, args.calls)
+        assert floor_rows == args.mine, floor_rows
+
         times, body = _timed_gets(port, "/team/werk", cookie, args.requests)
         assert body.count(b"<tr data-case=") == min(args.mine, 100)
         server.should_exit = True
@@ -179,6 +233,7 @@ def main() -> None:
         print(f"page: {len(body) / 1024:.0f} KiB, {body.count(b'<tr data-case=')} rows shown")
         _stats("GET /team/werk (Mijn werk, PostgreSQL)", times)
         _stats("routing.work_list('M00') in-process", direct)
+        _stats("the same rows by plain SQL, raw cursor (floor)", floor_sql)
         _stats("same HTML from a static file (floor)", floor)
     finally:
         from sbrflow.models.db import reset_engine
