@@ -25,7 +25,9 @@ rejection makes the stages from the target on pending again and the target activ
 
 Who may act on a stage: its assignee, any active member who holds the stage's role for the client
 (product override first — the caller works that out with the role rule of tasks/readiness), or the
-client's relatiebeheerder. Everyone else is refused with the reason.
+client's relatiebeheerder. Everyone else is refused with the reason. An active admin (the team
+account's `is_admin`) may also reassign any stage (`may_reassign`) — and nothing more: ticking,
+completing and sending back stay with those who may act.
 
 Every function returns an `Outcome` (the case as it is afterwards and the events to record) or
 raises `RoutingRefused` whose message says why not. Nothing here reads a clock or a database: the
@@ -146,6 +148,7 @@ class Actor:
     code: str
     active: bool = True
     roles: frozenset[Role] = frozenset()
+    admin: bool = False  # may reassign any stage (team_account.is_admin); acts on stages like anyone else
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +186,13 @@ def may_act(case: CaseView, stage: StageView, actor: Actor) -> str | None:
         return None
     return (f"{actor.code} does not hold role {stage.role.value} for client {case.client_number} "
             f"(stage {stage.code!r} of case {case.case_id} is assigned to {stage.assignee or 'nobody'})")
+
+
+def may_reassign(case: CaseView, stage: StageView, actor: Actor) -> str | None:
+    """None when the actor may give this stage to someone else: whoever may act on it, or an active admin."""
+    if actor.active and actor.admin:
+        return None
+    return may_act(case, stage, actor)
 
 
 def _check_may_act(case: CaseView, stage: StageView, actor: Actor) -> None:
@@ -337,7 +347,11 @@ def reassign(case: CaseView, actor: Actor, to: Actor, *, stage_code: str | None 
     stage = case.stage(code)
     if stage.state is StageState.DONE:
         raise RoutingRefused(f"stage {code!r} of case {case.case_id} is done; send the case back to it first")
-    _check_may_act(case, stage, actor)
+    refusal = may_reassign(case, stage, actor)
+    if refusal is not None:
+        raise RoutingRefused(f"{refusal}; only an admin may reassign a stage they cannot act on"
+                             if actor.active else refusal)
+    as_admin = may_act(case, stage, actor) is not None  # allowed only because the actor is an admin
     if not to.active:
         raise RoutingRefused(f"{to.code} is not an active team member")
     if to.code == stage.assignee:
@@ -348,6 +362,8 @@ def reassign(case: CaseView, actor: Actor, to: Actor, *, stage_code: str | None 
                              "use --force to assign anyway (recorded)")
     after = _with_stage(case, code, assignee=to.code)
     details: dict[str, Any] = {"stage": code, "reason": reason, "forced": not has_role}
+    if as_admin:
+        details["as_admin"] = True
     events = [Event(Action.REASSIGNED, stage.assignee, to.code, details)]
     if case.state is CaseState.BLOCKED and code == case.current_stage:
         after = replace(_with_stage(after, code, state=StageState.ACTIVE), state=CaseState.IN_PROGRESS,

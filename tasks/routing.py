@@ -40,7 +40,6 @@ from sbrflow.domain.routing import (
     StageView,
     complete_stage,
     enter_first_stage,
-    may_act,
     reassign,
     send_back,
     tick,
@@ -145,9 +144,19 @@ def _holder_codes(holders: RoleHolders, members: _Members, client_id: int, produ
     return found
 
 
-def _actor(holders: RoleHolders, members: _Members, member_id: int, client_id: int, product: Product) -> Actor:
+def _actor(holders: RoleHolders, members: _Members, member_id: int, client_id: int, product: Product,
+           admin: bool = False) -> Actor:
     roles = frozenset(r for r in Role if holders.holder(client_id, r, product) == member_id)
-    return Actor(members.code[member_id], members.active[member_id], roles)
+    return Actor(members.code[member_id], members.active[member_id], roles, admin)
+
+
+def _is_admin(session: Session, code: str) -> bool:
+    """The member's team account is marked admin (models/team.py; `sbrflow team admin CODE`)."""
+    from sbrflow.models.team import TeamAccount
+
+    return bool(session.scalar(
+        sa.select(TeamAccount.is_admin).join(TeamMember, TeamMember.id == TeamAccount.team_member_id)
+        .where(TeamMember.code == code)))
 
 
 # --- one case: load, apply --------------------------------------------------------------------------
@@ -242,8 +251,8 @@ class _Context:
     def holder_codes(self) -> dict[Role, str]:
         return _holder_codes(self.holders, self.members, self.client_id, self.product)
 
-    def actor(self, code: str) -> Actor:
-        return _actor(self.holders, self.members, self.members.id_of(code), self.client_id, self.product)
+    def actor(self, code: str, *, admin: bool = False) -> Actor:
+        return _actor(self.holders, self.members, self.members.id_of(code), self.client_id, self.product, admin)
 
 
 def _act(case_id: int, member_code: str, action, *, now: datetime | None = None) -> dict[str, Any]:
@@ -253,7 +262,8 @@ def _act(case_id: int, member_code: str, action, *, now: datetime | None = None)
         case, before = load_case_view(session, case_id, lock=True)
         context = _Context(case.client_id, case.product, load_role_holders(session, [case.client_id]),
                            _members(session))
-        outcome = action(before, context.actor(member_code), context)
+        acting = context.actor(member_code, admin=_is_admin(session, member_code))
+        outcome = action(before, acting, context)
         apply_outcome(session, case, before, outcome, actor=member_code, now=now)
         return {"case_id": case.id, "state": case.state.value, "current_stage": case.current_stage,
                 "events": [e.action for e in outcome.events]}
@@ -276,7 +286,9 @@ def complete_current_stage(case_id: int, member: str, *, now: datetime | None = 
 
 def reassign_stage(case_id: int, to: str, by: str, *, stage: str | None = None, reason: str | None = None,
                    force: bool = False, now: datetime | None = None) -> dict[str, Any]:
-    """`sbrflow case reassign`: another active member takes the stage (without the role only with force)."""
+    """`sbrflow case reassign`: another active member takes the stage (without the role only with force).
+
+    BY is whoever may act on the stage, or any active admin (domain.routing.may_reassign)."""
     return _act(case_id, by, lambda case, actor, ctx: reassign(case, actor, ctx.actor(to), stage_code=stage,
                                                                reason=reason, force=force), now=now)
 

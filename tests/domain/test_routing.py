@@ -18,6 +18,8 @@ from sbrflow.domain.routing import (
     client_rejects,
     complete_stage,
     enter_first_stage,
+    may_act,
+    may_reassign,
     on_document_attached,
     reassign,
     send_back,
@@ -122,6 +124,43 @@ def test_reassigning_to_a_member_without_the_role_needs_force_and_is_recorded():
     assert outcome.case.stages[0].assignee == "XX"
     assert outcome.events[0].details == {"stage": "verwerken", "reason": "holiday", "forced": True}
     assert reassign(case, RB, Actor("AD2", True, frozenset({Role.ADMINISTRATIE}))).events[0].details["forced"] is False
+
+
+def test_an_admin_may_reassign_a_stage_they_hold_no_role_on_and_the_event_says_so():
+    case = _in_progress()
+    admin = Actor("BE", True, frozenset(), admin=True)
+    ad2 = Actor("AD2", True, frozenset({Role.ADMINISTRATIE}))
+    assert may_reassign(case, case.stage("verwerken"), admin) is None
+    outcome = reassign(case, admin, ad2, reason="ziek")
+    assert outcome.case.stages[0].assignee == "AD2"
+    assert outcome.events[0].details == {"stage": "verwerken", "reason": "ziek", "forced": False, "as_admin": True}
+    # An admin who also may act reassigns as anyone would: nothing extra recorded.
+    assert "as_admin" not in reassign(case, Actor("AD", True, frozenset({Role.ADMINISTRATIE}), admin=True),
+                                      ad2).events[0].details
+    # Still the rule for whom it goes to: without the role only with force.
+    with pytest.raises(RoutingRefused, match="XX does not hold role administratie .* use --force"):
+        reassign(case, admin, XX)
+
+
+def test_a_member_who_is_not_admin_and_may_not_act_cannot_reassign_and_is_told_why():
+    case = _in_progress()
+    with pytest.raises(RoutingRefused, match="XX does not hold role administratie for client 1002 .*; "
+                                             "only an admin may reassign a stage they cannot act on"):
+        reassign(case, XX, Actor("AD2", True, frozenset({Role.ADMINISTRATIE})))
+    with pytest.raises(RoutingRefused, match="^BE is not an active team member$"):
+        reassign(case, Actor("BE", False, frozenset(), admin=True), Actor("AD2", True, frozenset({Role.ADMINISTRATIE})))
+
+
+def test_being_admin_does_not_let_a_member_tick_complete_or_send_back_a_stage_they_may_not_act_on():
+    admin = Actor("BE", True, frozenset(), admin=True)
+    case = _in_progress()
+    for refused in (lambda: tick(case, admin, 1), lambda: complete_stage(case, admin, HOLDERS)):
+        with pytest.raises(RoutingRefused, match="BE does not hold role administratie"):
+            refused()
+    later = complete_stage(tick(case, AD, 1).case, AD, HOLDERS).case
+    with pytest.raises(RoutingRefused, match="BE does not hold role accountant"):
+        send_back(later, admin, "verwerken", "bank ontbreekt")
+    assert may_act(case, case.stage("verwerken"), admin) is not None
 
 
 def test_send_back_needs_a_reason_and_keeps_the_earlier_ticks():

@@ -142,6 +142,36 @@ def test_a_member_without_the_role_cannot_complete_and_the_page_says_why(page, s
     assert page.get_by_test_id("current-stage").inner_text() == "verwerken"
 
 
+def _reassign(page, to: str, reason: str) -> None:
+    page.get_by_label("Medewerkercode").fill(to)
+    page.get_by_label("Reden", exact=True).fill(reason)
+    page.get_by_label("Ook als de medewerker de rol niet heeft (wordt vastgelegd)").check()
+    _submit(page, "Toewijzen")
+
+
+def test_an_admin_reassigns_a_stage_they_hold_no_role_on_and_a_member_who_is_not_is_told_why(
+        browser, page, server, team_office):
+    garage = team_office.routed["1002 2021-10"]  # Bob's; Anna (admin) holds no role for client 1002
+    sign_in(page, server, "anna@kantoor.example")
+    page.goto(f"{server}/team/zaken/{garage}")
+    _reassign(page, "AN", "Bob is ziek")
+    assert page.get_by_test_id("done").inner_text() == "Fase toegewezen."
+    assert "toegewezen aan AN" in page.locator("#fase-verwerken").inner_text()
+    assert "as_admin: True" in page.get_by_test_id("history").inner_text()
+    check_page(page, "case-reassigned-by-admin")
+    bob = _context(browser).new_page()
+    sign_in(bob, server, "bob@kantoor.example")
+    bakery = team_office.routed["1001 2021-10"]  # Anna's administratie stage; Bob is the accountant there
+    bob.goto(f"{server}/team/zaken/{bakery}")
+    _reassign(bob, "BO", "ik neem het over")
+    refusal = bob.get_by_test_id("refused").inner_text()
+    assert "BO does not hold role administratie for client 1001" in refusal
+    assert "only an admin may reassign a stage they cannot act on" in refusal
+    assert "toegewezen aan AN" in bob.locator("#fase-verwerken").inner_text()
+    check_page(bob, "case-reassign-refused")
+    bob.context.close()
+
+
 def test_send_back_with_a_reason(page, server, team_office):
     case_id = team_office.routed["1001 2021-10"]
     for position in (1, 2):
