@@ -20,6 +20,7 @@ from sbrflow.domain.matching import MatchReason
 from sbrflow.domain.team_auth import SignInFailure, SignInRefused
 from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.tasks import client_card as cards
+from sbrflow.tasks import crm_followups, crm_notes
 from sbrflow.tasks import matching, routing, team
 from sbrflow.tasks import team_work as work_pages
 from sbrflow.tasks.team import SignedIn
@@ -203,7 +204,7 @@ def client(request: Request, client_number: str, member: SignedIn = Depends(requ
         return render(request, "message.html", {
             "title": "Klant niet gevonden", "text": f"Er is geen klant met cliëntnummer {client_number}.",
             "hint": "Zoek de klant op naam of nummer."}, status=404)
-    return render(request, "team_client.html", {"card": card})
+    return render(request, "team_client.html", {"card": card, "notes": crm_notes.list_notes(client=client_number)})
 
 
 # ---------------------------------------------------------------- Mijn werk, the team view
@@ -220,7 +221,8 @@ def work(request: Request, product: str = "", periode: str = "", staat: str = ""
     query = urlencode({k: v for k, v in (("product", product), ("periode", periode), ("staat", staat)) if v})
     return render(request, "team_work.html", {
         "work": data, "shown": shown, "page": pagina, "pages": pages, "first": (pagina - 1) * PAGE_SIZE + 1,
-        "query": query, "product": product, "periode": periode, "staat": staat, "states": work_pages.WORK_STATES})
+        "query": query, "product": product, "periode": periode, "staat": staat, "states": work_pages.WORK_STATES,
+        "follow_ups": crm_followups.follow_ups_due(member.code, _today())})
 
 
 PAGE_SIZE = 100
@@ -257,7 +259,8 @@ def _case_page(request: Request, case_id: int, *, error: str | None = None, done
         return render(request, "message.html", {
             "title": "Werkproces niet gevonden", "text": f"Er is geen werkproces {case_id}.",
             "hint": "Kies een werkproces uit Mijn werk."}, status=404)
-    context = {"case": case, "error": error, "done": done, "vat": None, "suppletie": None, "payroll": None}
+    context = {"case": case, "error": error, "done": done, "vat": None, "suppletie": None, "payroll": None,
+               "notes": crm_notes.notes_for_cases(case["client_number"])}
     if case["totals"] is not None:
         if case["product"] == Product.VAT_RETURN and case["document_kind"] == "correction":
             context["suppletie"] = suppletie_summary(case["totals"])
