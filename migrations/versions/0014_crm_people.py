@@ -1,4 +1,4 @@
-"""Working with the CRM's people: notes with their versions, follow-ups (signaleringen).
+"""Working with the CRM's people: notes with their versions, follow-ups (signaleringen), person look-up indexes.
 
 Revision ID: 0014
 Revises: 0012
@@ -102,9 +102,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_crm_follow_up_client_id"), "crm_follow_up", ["client_id"])
     op.create_index(op.f("ix_crm_follow_up_person_id"), "crm_follow_up", ["person_id"])
     op.create_index("ix_crm_follow_up_open", "crm_follow_up", ["assigned_to_id", "done_at", "due_on"])
+    # The duplicate warnings of `crm add-person` (same BSN; same name and date of birth). Plain indexes on
+    # the parent table: no rebuild.
+    op.create_index(op.f("ix_person_bsn"), "person", ["bsn"])
+    op.create_index(op.f("ix_person_date_of_birth"), "person", ["date_of_birth"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_person_date_of_birth"), table_name="person")
+    op.drop_index(op.f("ix_person_bsn"), table_name="person")
     op.drop_index("ix_crm_follow_up_open", table_name="crm_follow_up")
     op.drop_index(op.f("ix_crm_follow_up_person_id"), table_name="crm_follow_up")
     op.drop_index(op.f("ix_crm_follow_up_client_id"), table_name="crm_follow_up")
