@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from sbrflow.models import FollowUp, TeamMember
+from sbrflow.models import Client, FollowUp, Person, TeamMember
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.crm_owners import CrmPeopleNotFound, CrmPeopleRefused, member, owner, owner_labels, text_field
+from sbrflow.tasks.crm_owners import CrmPeopleNotFound, CrmPeopleRefused, member, owner, person_name, text_field
 
 TITLE_LIMIT = 200
 NOTE_LIMIT = 5_000
@@ -40,31 +40,38 @@ def parse_time(value: str | time | None) -> time | None:
         raise CrmPeopleRefused(f"time {value!r} is not a time of day; write it as HH:MM, e.g. 09:30") from None
 
 
-def _as_dicts(session: Session, rows: list[FollowUp], today: date | None = None) -> list[dict[str, Any]]:
-    ids = {r.assigned_to_id for r in rows} | {r.created_by_id for r in rows} | {r.done_by_id for r in rows
-                                                                                if r.done_by_id}
-    codes = dict(session.execute(sa.select(TeamMember.id, TeamMember.code).where(TeamMember.id.in_(ids))).all()) \
-        if ids else {}
-    labels = owner_labels(session, {r.client_id for r in rows if r.client_id},
-                          {r.person_id for r in rows if r.person_id})
-    result = []
-    for r in rows:
-        kind, oid = ("client", r.client_id) if r.client_id else ("person", r.person_id)
-        number, name = labels.get((kind, oid), (None, None))
-        item = {"kind": "follow_up", "follow_up_id": r.id, "title": r.title, "note": r.note,
-                "about": {"kind": kind, "number": number, "name": name},
-                "due_on": r.due_on.isoformat(), "due_time": r.due_time.strftime("%H:%M") if r.due_time else None,
-                "assigned_to": codes.get(r.assigned_to_id), "created_by": codes.get(r.created_by_id),
-                "created_at": r.created_at.isoformat(), "open": r.done_at is None,
-                "done_at": r.done_at.isoformat() if r.done_at else None, "done_by": codes.get(r.done_by_id)}
-        if today is not None:
-            item["days_overdue"] = (today - r.due_on).days
-        result.append(item)
-    return result
+_ASSIGNED, _CREATOR, _DONER = (aliased(TeamMember, name=n) for n in ("assigned", "creator", "doner"))
+# One statement for every read: the follow-up, its client or person, and the members' codes.
+_READ = (
+    sa.select(FollowUp.id, FollowUp.title, FollowUp.note, FollowUp.client_id, FollowUp.due_on, FollowUp.due_time,
+              FollowUp.created_at, FollowUp.done_at, Client.client_number, Client.name, Person.contact_number,
+              Person.first_name, Person.initials, Person.name_prefix, Person.last_name,
+              _ASSIGNED.code.label("assigned_to"), _CREATOR.code.label("created_by"), _DONER.code.label("done_by"))
+    .select_from(FollowUp)
+    .outerjoin(Client, Client.id == FollowUp.client_id).outerjoin(Person, Person.id == FollowUp.person_id)
+    .join(_ASSIGNED, _ASSIGNED.id == FollowUp.assigned_to_id).join(_CREATOR, _CREATOR.id == FollowUp.created_by_id)
+    .outerjoin(_DONER, _DONER.id == FollowUp.done_by_id)
+)
 
 
-def _order(query: sa.Select) -> sa.Select:
-    return query.order_by(FollowUp.due_on, FollowUp.due_time.is_(None), FollowUp.due_time, FollowUp.id)
+def _as_dict(r: sa.Row, today: date | None = None) -> dict[str, Any]:
+    if r.client_id is not None:
+        about = {"kind": "client", "number": r.client_number, "name": r.name}
+    else:
+        about = {"kind": "person", "number": r.contact_number,
+                 "name": person_name(r.first_name, r.initials, r.name_prefix, r.last_name)}
+    item = {"kind": "follow_up", "follow_up_id": r.id, "title": r.title, "note": r.note, "about": about,
+            "due_on": r.due_on.isoformat(), "due_time": r.due_time.strftime("%H:%M") if r.due_time else None,
+            "assigned_to": r.assigned_to, "created_by": r.created_by, "created_at": r.created_at.isoformat(),
+            "open": r.done_at is None, "done_at": r.done_at.isoformat() if r.done_at else None, "done_by": r.done_by}
+    if today is not None:
+        item["days_overdue"] = (today - r.due_on).days
+    return item
+
+
+def _read(session: Session, *where: Any, today: date | None = None) -> list[dict[str, Any]]:
+    query = _READ.where(*where).order_by(FollowUp.due_on, FollowUp.due_time.is_(None), FollowUp.due_time, FollowUp.id)
+    return [_as_dict(r, today) for r in session.execute(query)]
 
 
 def add_follow_up(*, client: str | None = None, person: str | None = None, title: str, on: str | date,
@@ -83,7 +90,7 @@ def add_follow_up(*, client: str | None = None, person: str | None = None, title
                        due_time=due_time, assigned_to_id=assignee.id, created_by_id=creator.id, created_at=now)
         session.add(row)
         session.flush()
-        return _as_dicts(session, [row])[0]
+        return _read(session, FollowUp.id == row.id)[0]
 
 
 def mark_done(follow_up_id: int, *, by: str, now: datetime | None = None) -> dict[str, Any]:
@@ -95,21 +102,20 @@ def mark_done(follow_up_id: int, *, by: str, now: datetime | None = None) -> dic
         if row is None:
             raise CrmPeopleNotFound(f"no follow-up with id {follow_up_id}")
         if row.done_at is not None:
-            done = _as_dicts(session, [row])[0]
+            done = _read(session, FollowUp.id == row.id)[0]
             raise CrmPeopleRefused(f"follow-up {follow_up_id} is done already (by {done['done_by']} "
                                    f"at {done['done_at'][:16]})")
         row.done_at, row.done_by_id = now, who.id
         session.flush()
-        return _as_dicts(session, [row])[0]
+        return _read(session, FollowUp.id == row.id)[0]
 
 
 def follow_ups_due(member_code: str, today: date) -> list[dict[str, Any]]:
     """The member's open follow-ups due on or before `today` (the work list's), oldest date first."""
     with unit_of_work() as session:
         who = member(session, member_code, active=False)
-        rows = session.scalars(_order(sa.select(FollowUp).where(
-            FollowUp.assigned_to_id == who.id, FollowUp.done_at.is_(None), FollowUp.due_on <= today))).all()
-        return _as_dicts(session, list(rows), today=today)
+        return _read(session, FollowUp.assigned_to_id == who.id, FollowUp.done_at.is_(None), FollowUp.due_on <= today,
+                     today=today)
 
 
 def list_follow_ups(*, member_code: str | None = None, client: str | None = None, person: str | None = None,
@@ -118,13 +124,13 @@ def list_follow_ups(*, member_code: str | None = None, client: str | None = None
     if not (member_code or client or person):
         raise CrmPeopleRefused("name a member (--member), a client (--client) or a person (--person)")
     with unit_of_work() as session:
-        query = sa.select(FollowUp)
+        where = []
         if member_code:
-            query = query.where(FollowUp.assigned_to_id == member(session, member_code, active=False).id)
+            where.append(FollowUp.assigned_to_id == member(session, member_code, active=False).id)
         if client or person:
             about = owner(session, client, person)
-            query = query.where(FollowUp.client_id == about.client_id if about.client_id
-                                else FollowUp.person_id == about.person_id)
+            where.append(FollowUp.client_id == about.client_id if about.client_id
+                         else FollowUp.person_id == about.person_id)
         if not include_done:
-            query = query.where(FollowUp.done_at.is_(None))
-        return _as_dicts(session, list(session.scalars(_order(query))))
+            where.append(FollowUp.done_at.is_(None))
+        return _read(session, *where)
