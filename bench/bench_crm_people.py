@@ -6,8 +6,9 @@ each, a quarter of them due, half of those done). Measured (median and p95 of --
 
 1. `person_candidates` (the three rules: same e-mail, same name + date of birth, same BSN) for a new person
    who matches on all three — next to the floor: the three plain SELECTs the rules need, by hand.
-2. `follow_ups_due("M00", today)` (the work list's follow-ups, with owner names) — next to the floor: one
-   plain SELECT of the same rows joined to client/person and team_member.
+2. `follow_ups_due("M00", today)` (the work list's follow-ups, with owner names) — next to two floors: one
+   plain SELECT of the same rows joined to person and team_member, and the same reads as two plain SELECTs
+   (the follow-ups, then their persons by id), as the task does them.
 
     .venv/bin/python bench/bench_crm_people.py              # PostgreSQL at 127.0.0.1:5432
     .venv/bin/python bench/bench_crm_people.py --sqlite
@@ -90,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--explain", action="store_true", help="Print the query plan of the follow-ups' read.")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT.parent))
     tmp = tempfile.mkdtemp()
@@ -149,10 +151,27 @@ def main() -> None:
             with engine.connect() as conn:
                 conn.execute(floor_query).all()
 
+        if args.explain and engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                compiled = floor_query.compile(engine, compile_kwargs={"literal_binds": True})
+                for (line,) in conn.execute(sa.text(f"EXPLAIN ANALYZE {compiled}")):
+                    print("   ", line)
+        ids_query = (sa.select(FollowUp.id, FollowUp.title, FollowUp.due_on, FollowUp.due_time, FollowUp.person_id,
+                               TeamMember.code).join(TeamMember, TeamMember.id == FollowUp.assigned_to_id)
+                     .where(FollowUp.assigned_to_id == member_id, FollowUp.done_at.is_(None),
+                            FollowUp.due_on <= TODAY).order_by(FollowUp.due_on, FollowUp.id))
+
+        def due_floor_two():
+            with engine.connect() as conn:
+                rows = conn.execute(ids_query).all()
+                conn.execute(sa.select(Person.id, Person.contact_number, Person.first_name, Person.last_name)
+                             .where(Person.id.in_([r.person_id for r in rows]))).all()
+
         _time("person_candidates (3 rules) — crm add-person's check", rules, args.repeat)
         _time("floor: the three plain SELECTs", rules_floor, args.repeat)
         _time(f"follow_ups_due('M00') — {FOLLOW_UPS // MEMBERS // 8} rows", due, args.repeat)
         _time("floor: one plain SELECT with the joins", due_floor, args.repeat)
+        _time("floor: two plain SELECTs (follow-ups; their persons by id)", due_floor_two, args.repeat)
     finally:
         reset_engine()
         if admin is not None:

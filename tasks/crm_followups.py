@@ -12,9 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from sbrflow.models import Client, FollowUp, Person, TeamMember
+from sbrflow.models import FollowUp, TeamMember
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.crm_owners import CrmPeopleNotFound, CrmPeopleRefused, member, owner, person_name, text_field
+from sbrflow.tasks.crm_owners import CrmPeopleNotFound, CrmPeopleRefused, member, owner, owner_labels, text_field
 
 TITLE_LIMIT = 200
 NOTE_LIMIT = 5_000
@@ -41,26 +41,23 @@ def parse_time(value: str | time | None) -> time | None:
 
 
 _ASSIGNED, _CREATOR, _DONER = (aliased(TeamMember, name=n) for n in ("assigned", "creator", "doner"))
-# One statement for every read: the follow-up, its client or person, and the members' codes.
+# The follow-ups with the members' codes (small tables) in one statement; the clients' and persons' numbers and
+# names after it, by id (joined in, PostgreSQL's planner hashes all 75,000 persons: 2× slower, see bench/).
 _READ = (
-    sa.select(FollowUp.id, FollowUp.title, FollowUp.note, FollowUp.client_id, FollowUp.due_on, FollowUp.due_time,
-              FollowUp.created_at, FollowUp.done_at, Client.client_number, Client.name, Person.contact_number,
-              Person.first_name, Person.initials, Person.name_prefix, Person.last_name,
-              _ASSIGNED.code.label("assigned_to"), _CREATOR.code.label("created_by"), _DONER.code.label("done_by"))
+    sa.select(FollowUp.id, FollowUp.title, FollowUp.note, FollowUp.client_id, FollowUp.person_id, FollowUp.due_on,
+              FollowUp.due_time, FollowUp.created_at, FollowUp.done_at, _ASSIGNED.code.label("assigned_to"),
+              _CREATOR.code.label("created_by"), _DONER.code.label("done_by"))
     .select_from(FollowUp)
-    .outerjoin(Client, Client.id == FollowUp.client_id).outerjoin(Person, Person.id == FollowUp.person_id)
     .join(_ASSIGNED, _ASSIGNED.id == FollowUp.assigned_to_id).join(_CREATOR, _CREATOR.id == FollowUp.created_by_id)
     .outerjoin(_DONER, _DONER.id == FollowUp.done_by_id)
 )
 
 
-def _as_dict(r: sa.Row, today: date | None = None) -> dict[str, Any]:
-    if r.client_id is not None:
-        about = {"kind": "client", "number": r.client_number, "name": r.name}
-    else:
-        about = {"kind": "person", "number": r.contact_number,
-                 "name": person_name(r.first_name, r.initials, r.name_prefix, r.last_name)}
-    item = {"kind": "follow_up", "follow_up_id": r.id, "title": r.title, "note": r.note, "about": about,
+def _as_dict(r: sa.Row, labels: dict, today: date | None = None) -> dict[str, Any]:
+    kind, oid = ("client", r.client_id) if r.client_id is not None else ("person", r.person_id)
+    number, name = labels.get((kind, oid), (None, None))
+    item = {"kind": "follow_up", "follow_up_id": r.id, "title": r.title, "note": r.note,
+            "about": {"kind": kind, "number": number, "name": name},
             "due_on": r.due_on.isoformat(), "due_time": r.due_time.strftime("%H:%M") if r.due_time else None,
             "assigned_to": r.assigned_to, "created_by": r.created_by, "created_at": r.created_at.isoformat(),
             "open": r.done_at is None, "done_at": r.done_at.isoformat() if r.done_at else None, "done_by": r.done_by}
@@ -71,7 +68,10 @@ def _as_dict(r: sa.Row, today: date | None = None) -> dict[str, Any]:
 
 def _read(session: Session, *where: Any, today: date | None = None) -> list[dict[str, Any]]:
     query = _READ.where(*where).order_by(FollowUp.due_on, FollowUp.due_time.is_(None), FollowUp.due_time, FollowUp.id)
-    return [_as_dict(r, today) for r in session.execute(query)]
+    rows = session.execute(query).all()
+    labels = owner_labels(session, {r.client_id for r in rows if r.client_id is not None},
+                          {r.person_id for r in rows if r.person_id is not None})
+    return [_as_dict(r, labels, today) for r in rows]
 
 
 def add_follow_up(*, client: str | None = None, person: str | None = None, title: str, on: str | date,

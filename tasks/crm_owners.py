@@ -88,16 +88,22 @@ def owner(session: Session, client: str | None, person: str | None) -> Owner:
 def owner_labels(session: Session, client_ids: set[int], person_ids: set[int]) -> dict[tuple[str, int], tuple]:
     """(kind, id) → (number, name) for the clients and persons of a list of notes or follow-ups."""
     labels: dict[tuple[str, int], tuple] = {}
-    if client_ids:
+    for chunk in _chunks(client_ids):
         for cid, number, name in session.execute(
-                sa.select(Client.id, Client.client_number, Client.name).where(Client.id.in_(client_ids))):
+                sa.select(Client.id, Client.client_number, Client.name).where(Client.id.in_(chunk))):
             labels[("client", cid)] = (number, name)
-    if person_ids:
+    for chunk in _chunks(person_ids):
         for pid, number, first, initials, prefix, last in session.execute(
                 sa.select(Person.id, Person.contact_number, Person.first_name, Person.initials, Person.name_prefix,
-                          Person.last_name).where(Person.id.in_(person_ids))):
+                          Person.last_name).where(Person.id.in_(chunk))):
             labels[("person", pid)] = (number, person_name(first, initials, prefix, last))
     return labels
+
+
+def _chunks(ids: set[int], size: int = 5000) -> list[list[int]]:
+    """Ids in chunks below SQLite's bound-parameter limit."""
+    ordered = sorted(ids)
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
 
 
 def text_field(name: str, value: str | None, limit: int, *, required: bool = True) -> str | None:
