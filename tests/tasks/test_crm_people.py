@@ -241,15 +241,23 @@ def _reference_everything(session, person_id: int, ids: dict[str, int], member_i
                 updated_by_id=member_id, updated_at=now),
         FollowUp(person_id=person_id, title="t", due_on=date(2026, 12, 1), assigned_to_id=member_id,
                  created_by_id=member_id, created_at=now),
-        Message(dedup_key="k", message_id="<m@x>", reason=list(MessageReason)[0],
-                recipient_kind=list(RecipientKind)[0], person_id=person_id, recipient="a@b.nl", subject="s",
+        Message(dedup_key="k", message_id="<m@x>", reason=next(iter(MessageReason)),
+                recipient_kind=next(iter(RecipientKind)), person_id=person_id, recipient="a@b.nl", subject="s",
                 body_text="b", body_html="b"),
         ApprovalRequest(case_id=case.id, token_sha256="1" * 64, document_id=doc.id, document_sha256="0" * 64,
-                        presentation=list(Presentation)[0], recipient_person_id=person_id, recipient_email="a@b.nl",
+                        presentation=next(iter(Presentation)), recipient_person_id=person_id, recipient_email="a@b.nl",
                         message="m", state=RequestState.OPEN, requested_at=now, expires_at=now),
     ])
+    covered = set()
+    tables = Base.metadata.tables
+    if "crm_property_value" in tables:  # issue 17's custom properties (branch crmq), when merged in
+        session.execute(sa.insert(tables["crm_property"]).values(name="Lead", target="person", kind="indicator",
+                                                                 created_by="AD", created_at=now))
+        prop = session.scalar(sa.select(tables["crm_property"].c.id).where(tables["crm_property"].c.name == "Lead"))
+        session.execute(sa.insert(tables["crm_property_value"]).values(property_id=prop, person_id=person_id))
+        covered.add("crm_property_value.person_id")
     # ClientContact: the dropped person's links are made by the caller.
-    return {"client_contact.person_id", "address.person_id", "person_alias.person_id", "crm_note.person_id",
+    return covered | {"client_contact.person_id", "address.person_id", "person_alias.person_id", "crm_note.person_id",
             "crm_follow_up.person_id", "message.person_id", "approval_request.recipient_person_id"}
 
 
@@ -264,7 +272,7 @@ def test_a_merge_keeps_every_link_of_the_dropped_person(db):
         member_id = session.scalar(sa.select(TeamMember.id).where(TeamMember.code == "AD"))
         # Both linked to 1001 (the dropped one with portal access and a share), the dropped one also to 1004.
         session.add_all([ClientContact(client_id=ids["1001"], person_id=drop.id, portal_access=True,
-                                       share_percentage=Decimal("60")),
+                                       share_percentage=Decimal(60)),
                          ClientContact(client_id=third.id, person_id=drop.id, function="DGA")])
         covered = _reference_everything(session, drop.id, ids, member_id)
         drop_id = drop.id
@@ -285,7 +293,7 @@ def test_a_merge_keeps_every_link_of_the_dropped_person(db):
             assert left == 0 and kept >= 1, f"{column.table.name}.{column.name}"
         link = session.scalar(sa.select(ClientContact).where(ClientContact.person_id == keep_id,
                                                              ClientContact.client_id == ids["1001"]))
-        assert link.function == "DGA" and link.portal_access and link.share_percentage == Decimal("60")
+        assert link.function == "DGA" and link.portal_access and link.share_percentage == Decimal(60)
         assert {a for (a,) in session.execute(sa.select(PersonAlias.contact_number)
                                              .where(PersonAlias.person_id == keep_id))} == {"4999", "6001"}
         kept = session.get(Person, keep_id)
@@ -330,9 +338,9 @@ def test_deleting_the_only_contact_of_an_active_client_or_a_ubo_is_refused_namin
         session.add(holding)
         session.flush()
         session.add_all([ClientContact(client_id=ids["1001"], person_id=ids["5002"]),
-                         ClientContact(client_id=holding.id, person_id=ids["5001"], share_percentage=Decimal("40")),
+                         ClientContact(client_id=holding.id, person_id=ids["5001"], share_percentage=Decimal(40)),
                          ClientContact(client_id=holding.id, person_id=ids["5002"]),
-                         Shareholding(holder_id=holding.id, owned_id=ids["1001"], share_percentage=Decimal("100"))])
+                         Shareholding(holder_id=holding.id, owned_id=ids["1001"], share_percentage=Decimal(100))])
     with pytest.raises(CrmPeopleRefused) as caught:
         crm_persons.delete_person("5001", by="AD", reason="AVG-verzoek")
     assert "a UBO of client 1001 (Bakkerij B.V.)" in str(caught.value)
