@@ -228,6 +228,22 @@ def work(request: Request, product: str = "", periode: str = "", staat: str = ""
 PAGE_SIZE = 100
 
 
+@router.post("/signaleringen/{follow_up_id}/afgehandeld")
+async def follow_up_done(request: Request, follow_up_id: int,
+                         member: SignedIn = Depends(require_page_member)) -> Response:
+    """Mark a follow-up done from Mijn werk (any member may); back to Mijn werk."""
+    fields = await read_form(request)
+    if not form_allowed(request, fields):
+        return refused_form(request)
+    try:
+        await run_in_threadpool(crm_followups.mark_done, follow_up_id, by=member.code)
+    except SbrflowError as exc:
+        return render(request, "message.html", {"title": "Signalering niet afgehandeld", "text": str(exc),
+                                                "hint": "Open Mijn werk opnieuw."},
+                      status=404 if isinstance(exc, NotFound) else 409)
+    return RedirectResponse("/team/werk?gedaan=signalering#signaleringen", status_code=303)
+
+
 @router.get("/team", response_class=HTMLResponse)
 def team_view(request: Request, member: SignedIn = Depends(require_page_member)) -> Response:
     """Admins: open stages per member and stage."""

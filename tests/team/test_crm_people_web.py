@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -100,3 +101,12 @@ def test_my_work_shows_the_follow_ups_due(client):
     page = client.get("/team/werk")
     assert page.status_code == 200 and "Signaleringen" in page.text
     assert "Bel de klant terug" in page.text and "Nog niet" not in page.text
+    (follow_up_id,) = re.findall(r'data-follow-up="(\d+)"', page.text)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    done = client.post(f"/team/signaleringen/{follow_up_id}/afgehandeld", data={"csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/team/werk")
+    assert "Bel de klant terug" not in client.get("/team/werk").text
+    assert crm_followups.list_follow_ups(member_code="AN", include_done=True)[0]["done_by"] == "AN"
+    again = client.post(f"/team/signaleringen/{follow_up_id}/afgehandeld", data={"csrf": csrf})
+    assert again.status_code == 409 and "done already" in again.text
+    assert client.post(f"/team/signaleringen/{follow_up_id}/afgehandeld", data={}).status_code == 403
