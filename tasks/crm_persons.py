@@ -165,32 +165,40 @@ def add_person(*, last_name: str | None = None, first_name: str | None = None, i
             raise CrmPeopleRefused(f"birth date {birth_date!r} is not a date; write it as YYYY-MM-DD, "
                                    "e.g. 1980-05-01") from None
     fields["date_of_birth"] = birth_date or None
-    with unit_of_work() as session:
-        actor = member(session, by)
-        target = client_by_number(session, client) if client else None
-        matches = person_candidates(session, last_name=last, **{k: fields[k] for k in (
-            "name_prefix", "first_name", "initials", "email", "date_of_birth", "bsn")})
-        candidates = _describe(session, matches)
-        if candidates and not force:
-            raise PossibleDuplicates(candidates)
-        if contact_number:
-            number = text_field("contact number", contact_number, 32)
-            if session.scalar(sa.select(Person.id).where(Person.contact_number == number)) or session.scalar(
-                    sa.select(PersonAlias.id).where(PersonAlias.contact_number == number)):
-                raise CrmPeopleRefused(f"contact number {number} is taken; leave it out to get a new one")
-        else:
-            number = next_contact_number(session)
-        person = Person(contact_number=number, last_name=last, **fields)
-        session.add(person)
-        session.flush()
-        primary = _link(session, target, person, function) if target else False
-        session.flush()
-        _audit(session, actor=actor.code, action="person.created", subject_id=person.id, now=now, to=number,
-               details={"contact_number": number, "client_number": target.client_number if target else None,
-                        "forced_past": [c["contact_number"] for c in candidates] or None})
-        return {"outcome": "created", "contact_number": number,
-                "client_number": target.client_number if target else None, "function": function,
-                "is_primary": primary, "candidates": candidates}
+    for attempt in range(3):
+        try:
+            with unit_of_work() as session:
+                actor = member(session, by)
+                target = client_by_number(session, client) if client else None
+                matches = person_candidates(session, last_name=last, **{k: fields[k] for k in (
+                    "name_prefix", "first_name", "initials", "email", "date_of_birth", "bsn")})
+                candidates = _describe(session, matches)
+                if candidates and not force:
+                    raise PossibleDuplicates(candidates)
+                if contact_number:
+                    number = text_field("contact number", contact_number, 32)
+                    if session.scalar(sa.select(Person.id).where(Person.contact_number == number)) or session.scalar(
+                            sa.select(PersonAlias.id).where(PersonAlias.contact_number == number)):
+                        raise CrmPeopleRefused(f"contact number {number} is taken; leave it out to get a new one")
+                else:
+                    number = next_contact_number(session)
+                person = Person(contact_number=number, last_name=last, **fields)
+                session.add(person)
+                session.flush()
+                primary = _link(session, target, person, function) if target else False
+                session.flush()
+                _audit(session, actor=actor.code, action="person.created", subject_id=person.id, now=now, to=number,
+                       details={"contact_number": number, "client_number": target.client_number if target else None,
+                                "forced_past": [c["contact_number"] for c in candidates] or None})
+                return {"outcome": "created", "contact_number": number,
+                        "client_number": target.client_number if target else None, "function": function,
+                        "is_primary": primary, "candidates": candidates}
+        except sa.exc.IntegrityError:
+            # Another creation took the same new S-number between our read and our insert: take the next one.
+            if contact_number or attempt == 2:
+                raise CrmPeopleRefused("the contact number was taken by another creation at the same moment; "
+                                       "run the command again") from None
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------- merge

@@ -192,6 +192,15 @@ def test_force_creates_anyway_and_new_persons_get_numbers_of_their_own_series(db
         assert event.actor == "AD" and event.details["forced_past"] == ["5001"]
 
 
+def test_a_new_number_another_creation_took_at_the_same_moment_is_retried_with_the_next(db, monkeypatch):
+    _office()
+    assert crm_persons.add_person(last_name="Eerste", by="AD")["contact_number"] == "S00001"
+    stale = iter(["S00001"])  # what a concurrent creation read before the first one committed
+    real = crm_persons.next_contact_number
+    monkeypatch.setattr(crm_persons, "next_contact_number", lambda session: next(stale, None) or real(session))
+    assert crm_persons.add_person(last_name="Tweede", by="AD")["contact_number"] == "S00002"
+
+
 def test_use_links_the_existing_person_to_the_client_instead(db):
     _office()
     with unit_of_work() as session:
