@@ -26,19 +26,38 @@ def _done(result: dict[str, Any]) -> None:
 
 @work_app.command("list")
 def work_list(member: Member, as_json: AsJson = False) -> None:
-    """The open stages MEMBER may act on, most urgent effective deadline first."""
+    """The open stages MEMBER may act on, most urgent effective deadline first; then their follow-ups due.
+
+    --json: the stage items exactly as GET /api/work gives them, then one item per follow-up due
+    (open, dated today or earlier), told apart by `"kind": "follow_up"`.
+    """
+    from sbrflow.cli.crm_people import follow_up_line
+    from sbrflow.tasks.crm_followups import follow_ups_due
     from sbrflow.tasks.routing import work_list as query
 
     items = query(member)
+    follow_ups = follow_ups_due(member, _today())
     if as_json:
-        typer.echo(json.dumps(items, indent=2))
+        typer.echo(json.dumps(items + follow_ups, indent=2))
         return
-    if not items:
+    if not items and not follow_ups:
         typer.echo(f"nothing open for {member}")
     for i in items:
         typer.echo(f"{i['deadline_effective'] or '-':10}  case {i['case_id']:>7}  {i['client_number']:>8} "
                    f"{i['client_name'][:30]:30}  {i['product']:15} {i['period_label']:12} {i['stage']:14} "
                    f"{i['assignee'] or '-':8} {i['checkpoints_open']} mandatory open")
+    if follow_ups:
+        typer.echo(f"follow-ups due ({len(follow_ups)}):")
+        for f in follow_ups:
+            typer.echo("  " + follow_up_line(f))
+
+
+def _today():
+    """Today in the office's time zone (a follow-up is due from the start of its day there)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(UTC).astimezone(ZoneInfo("Europe/Amsterdam")).date()
 
 
 @case_app.command("show")

@@ -12,6 +12,7 @@ from sbrflow.models.crm import (
     Subscription,
     TeamMember,
 )
+from sbrflow.models.crm_people import CrmNote, CrmNoteVersion, FollowUp
 from sbrflow.models.crm_records import (
     Address,
     ClientDocument,
@@ -31,6 +32,9 @@ from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, Ta
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
 __all__ = [
+    "CrmNote",
+    "CrmNoteVersion",
+    "FollowUp",
     "ApiToken",
     "TeamAccount",
     "TeamSession",

@@ -82,8 +82,9 @@ class Person(Timestamps, Base):
     last_name: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(40))
-    bsn: Mapped[str | None] = mapped_column(sa.String(9))
-    date_of_birth: Mapped[date | None]
+    # Indexed for the duplicate warnings (same BSN; same name and date of birth) on 75,000 persons.
+    bsn: Mapped[str | None] = mapped_column(sa.String(9), index=True)
+    date_of_birth: Mapped[date | None] = mapped_column(index=True)
     # Wwft identification of the person (needed when the person is a UBO).
     id_document_type: Mapped[str | None] = mapped_column(sa.String(40))
     id_document_number: Mapped[str | None] = mapped_column(sa.String(40))

@@ -2,6 +2,8 @@
 
 A new contact number whose e-mail address, or name and date of birth, matches another contact
 number is imported anyway — only the office can tell a duplicate from a namesake — but listed.
+The same rules (plus the same BSN, compared in SQL and never shown) warn when a person is created
+by hand (`person_candidates`, used by `sbrflow crm add-person`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,35 @@ def _name_key(last_name: str | None, prefix: str | None, first: str | None, init
     # Initials or first name: offices type one or the other, so compare the first letter only.
     given = word_key(first or initials or "")[:1]
     return (word_key(f"{prefix or ''}{last_name or ''}"), given, born) if born and last_name else None
+
+
+SAME_EMAIL, SAME_NAME_AND_BIRTH, SAME_BSN = "e-mail", "name and date of birth", "BSN"
+
+
+def person_candidates(session: Session, *, last_name: str | None, name_prefix: str | None = None,
+                      first_name: str | None = None, initials: str | None = None, email: str | None = None,
+                      date_of_birth: date | None = None, bsn: str | None = None) -> dict[str, list[str]]:
+    """Persons in the database that are probably this new person: contact number → the rules they match.
+
+    `email` and `bsn` are compared normalised (lower case; 9 digits). The BSN is compared by the
+    database (a bound parameter, hidden from logs): no BSN is read back, and the rule is named "BSN".
+    """
+    found: dict[str, list[str]] = defaultdict(list)
+    if email:
+        for number in session.scalars(sa.select(Person.contact_number)
+                                      .where(Person.email == email.lower())):  # stored lower case
+            found[number].append(SAME_EMAIL)
+    key = _name_key(last_name, name_prefix, first_name, initials, date_of_birth)
+    if key is not None:
+        for number, *name in session.execute(
+                sa.select(Person.contact_number, Person.last_name, Person.name_prefix, Person.first_name,
+                          Person.initials, Person.date_of_birth).where(Person.date_of_birth == date_of_birth)):
+            if _name_key(*name) == key:
+                found[number].append(SAME_NAME_AND_BIRTH)
+    if bsn:
+        for number in session.scalars(sa.select(Person.contact_number).where(Person.bsn == bsn)):
+            found[number].append(SAME_BSN)
+    return dict(sorted(found.items()))
 
 
 def find_possible_duplicates(session: Session, new_persons: Sequence[ContactRow]) -> list[PossibleDuplicate]:

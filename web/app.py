@@ -86,6 +86,9 @@ def create_app() -> FastAPI:
     app.state.team_home, app.state.team_has_work = "/team/werk", True
     app.include_router(team.router)
     app.include_router(team_api.router)
+    from sbrflow.web import crm_api_records  # notes, follow-ups, persons under /api/crm/
+
+    app.include_router(crm_api_records.router)
     return app
 
 

@@ -20,6 +20,7 @@ from sbrflow.domain.matching import MatchReason
 from sbrflow.domain.team_auth import SignInFailure, SignInRefused
 from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.tasks import client_card as cards
+from sbrflow.tasks import crm_followups, crm_notes
 from sbrflow.tasks import matching, routing, team
 from sbrflow.tasks import team_work as work_pages
 from sbrflow.tasks.team import SignedIn
@@ -203,7 +204,7 @@ def client(request: Request, client_number: str, member: SignedIn = Depends(requ
         return render(request, "message.html", {
             "title": "Klant niet gevonden", "text": f"Er is geen klant met cliëntnummer {client_number}.",
             "hint": "Zoek de klant op naam of nummer."}, status=404)
-    return render(request, "team_client.html", {"card": card})
+    return render(request, "team_client.html", {"card": card, "notes": crm_notes.list_notes(client=client_number)})
 
 
 # ---------------------------------------------------------------- Mijn werk, the team view
@@ -220,10 +221,27 @@ def work(request: Request, product: str = "", periode: str = "", staat: str = ""
     query = urlencode({k: v for k, v in (("product", product), ("periode", periode), ("staat", staat)) if v})
     return render(request, "team_work.html", {
         "work": data, "shown": shown, "page": pagina, "pages": pages, "first": (pagina - 1) * PAGE_SIZE + 1,
-        "query": query, "product": product, "periode": periode, "staat": staat, "states": work_pages.WORK_STATES})
+        "query": query, "product": product, "periode": periode, "staat": staat, "states": work_pages.WORK_STATES,
+        "follow_ups": crm_followups.follow_ups_due(member.code, _today())})
 
 
 PAGE_SIZE = 100
+
+
+@router.post("/signaleringen/{follow_up_id}/afgehandeld")
+async def follow_up_done(request: Request, follow_up_id: int,
+                         member: SignedIn = Depends(require_page_member)) -> Response:
+    """Mark a follow-up done from Mijn werk (any member may); back to Mijn werk."""
+    fields = await read_form(request)
+    if not form_allowed(request, fields):
+        return refused_form(request)
+    try:
+        await run_in_threadpool(crm_followups.mark_done, follow_up_id, by=member.code)
+    except SbrflowError as exc:
+        return render(request, "message.html", {"title": "Signalering niet afgehandeld", "text": str(exc),
+                                                "hint": "Open Mijn werk opnieuw."},
+                      status=404 if isinstance(exc, NotFound) else 409)
+    return RedirectResponse("/team/werk?gedaan=signalering#signaleringen", status_code=303)
 
 
 @router.get("/team", response_class=HTMLResponse)
@@ -257,7 +275,8 @@ def _case_page(request: Request, case_id: int, *, error: str | None = None, done
         return render(request, "message.html", {
             "title": "Werkproces niet gevonden", "text": f"Er is geen werkproces {case_id}.",
             "hint": "Kies een werkproces uit Mijn werk."}, status=404)
-    context = {"case": case, "error": error, "done": done, "vat": None, "suppletie": None, "payroll": None}
+    context = {"case": case, "error": error, "done": done, "vat": None, "suppletie": None, "payroll": None,
+               "notes": crm_notes.notes_for_cases(case["client_number"])}
     if case["totals"] is not None:
         if case["product"] == Product.VAT_RETURN and case["document_kind"] == "correction":
             context["suppletie"] = suppletie_summary(case["totals"])
