@@ -22,6 +22,7 @@ from sbrflow.models.crm_records import (
     RelationLink,
     Shareholding,
 )
+from sbrflow.models.crm_query import ClientRisk, ClientRiskChange, CrmProperty, CrmPropertyValue, SavedQuery
 from sbrflow.models.locks import AppLock
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
@@ -31,6 +32,11 @@ from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, Ta
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
 __all__ = [
+    "ClientRisk",
+    "ClientRiskChange",
+    "CrmProperty",
+    "CrmPropertyValue",
+    "SavedQuery",
     "ApiToken",
     "TeamAccount",
     "TeamSession",
