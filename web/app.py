@@ -50,7 +50,7 @@ async def _lifespan(app: FastAPI):
 
 def create_app() -> FastAPI:
     """The sbrflow web application (client approval pages; team pages plug in the same way)."""
-    from sbrflow.web import approval, team, team_api
+    from sbrflow.web import approval, crm_api_query, team, team_api
 
     settings = get_settings()
     install_log_masking()
@@ -79,6 +79,7 @@ def create_app() -> FastAPI:
     app.state.team_home, app.state.team_has_work = "/team/werk", True
     app.include_router(team.router)
     app.include_router(team_api.router)
+    app.include_router(crm_api_query.router)  # /api/crm/… search, queries, properties, risk
     return app
 
 
