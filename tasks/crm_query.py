@@ -2,7 +2,7 @@
 
 `clients`: one row per client matching every client filter, and — when there are person filters —
 having one contact link (the same person) matching all of them. `persons`: one row per contact link
-(person × client) matching every filter. Text comparisons ignore case (and, on PostgreSQL, accents).
+(person × client) matching every filter. Text comparisons ignore case and accents.
 An export never holds a BSN (not even masked): its columns are domain.crm_query.columns_for.
 """
 
@@ -41,13 +41,15 @@ SUBJECTS = ("clients", "persons")
 
 
 class _Sql:
-    """Backend-specific pieces: folding text (accents too on PostgreSQL) and LIKE patterns."""
+    """Text comparisons without case and accents: `sbrflow_fold` (PostgreSQL: migration 0013; SQLite: Python's)."""
 
     def __init__(self, session: Session) -> None:
-        self.pg = session.get_bind().dialect.name == "postgresql"
+        if session.get_bind().dialect.name == "sqlite":
+            raw = session.connection().connection.driver_connection
+            raw.create_function("sbrflow_fold", 1, lambda v: None if v is None else fold(v), deterministic=True)
 
     def fold(self, column) -> sa.ColumnElement:
-        return sa.func.sbrflow_fold(column) if self.pg else sa.func.lower(column)
+        return sa.func.sbrflow_fold(column)
 
     def text(self, column, op: str, value) -> sa.ColumnElement:
         folded = self.fold(column)
