@@ -215,9 +215,9 @@ def write_property_columns(session: Session, values: list[tuple[int, str, str, s
         return 0
     numbers = {"client": {v[2] for v in values if v[1] == "client"}, "person": {v[2] for v in values if v[1] == "person"}}
     ids = {"client": dict(session.execute(sa.select(Client.client_number, Client.id)
-                                          .where(Client.client_number.in_(numbers["client"])))),
+                                          .where(Client.client_number.in_(numbers["client"]))).all()),
            "person": dict(session.execute(sa.select(Person.contact_number, Person.id)
-                                          .where(Person.contact_number.in_(numbers["person"]))))}
+                                          .where(Person.contact_number.in_(numbers["person"]))).all())}
     written = 0
     for property_id, target, number, value in values:
         owner_id = ids[target].get(number)

@@ -17,6 +17,11 @@ from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_properties import member
 
 
+def _utc(moment: datetime) -> str:
+    """ISO time in UTC (SQLite gives naive datetimes back, PostgreSQL the session's zone)."""
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
+
+
 def _client_id(session, client_number: str) -> int:
     found = session.scalar(sa.select(Client.id).where(Client.client_number == client_number))
     if found is None:
@@ -44,7 +49,7 @@ def set_risk(client_number: str, risk_class: str, *, motivation: str, by: str, n
         session.add(ClientRiskChange(client_id=client_id, from_class=before, to_class=chosen, motivation=motivation,
                                      changed_by=who.code, changed_at=now))
     return {"client_number": client_number, "from": before, "to": chosen, "by": who.code,
-            "motivation": motivation, "at": now.isoformat()}
+            "motivation": motivation, "at": _utc(now)}
 
 
 def risk_history(client_number: str) -> dict:
@@ -58,6 +63,6 @@ def risk_history(client_number: str) -> dict:
             "client_number": client_number,
             "risk_class": current.risk_class if current else None,
             "motivation": current.motivation if current else None,
-            "history": [{"at": c.changed_at.isoformat(), "by": c.changed_by, "from": c.from_class,
+            "history": [{"at": _utc(c.changed_at), "by": c.changed_by, "from": c.from_class,
                          "to": c.to_class, "motivation": c.motivation} for c in changes],
         }

@@ -115,7 +115,7 @@ def load_client_facts(
     ):
         documents[client_id].add(kind)
     risks = dict(session.execute(
-        sa.select(ClientRisk.client_id, ClientRisk.risk_class).where(ClientRisk.client_id.in_(chosen))))
+        sa.select(ClientRisk.client_id, ClientRisk.risk_class).where(ClientRisk.client_id.in_(chosen))).all())
 
     return {
         cid: ClientFacts(
