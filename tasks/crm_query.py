@@ -343,12 +343,12 @@ def export_rows(result: dict, path: str | Path) -> Path:
     sheet = book.create_sheet("Selectie" if result["subject"] == "clients" else "Personen")
     sheet.append(headers)
     for row in result["rows"]:
-        out = []
-        for value in cells(row):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
+        out = cells(row)
+        for i, value in enumerate(out):
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"  # text, even when it starts with '=': never a live formula
-            out.append(cell)
+                out[i] = cell
         sheet.append(out)
     temporary = path.with_suffix(".part.xlsx")
     book.save(temporary)
