@@ -138,3 +138,18 @@ def test_api_properties_need_an_admin_and_risk_keeps_its_history(api, tokens):
     history = api.get("/api/crm/clients/1002/risk", headers=tokens["AN"]).json()
     assert history["risk_class"] == "unacceptable" and history["history"][0]["motivation"] == "no UBO"
     assert api.get("/api/crm/clients/4242/risk", headers=tokens["AN"]).status_code == 404
+
+
+def test_the_client_card_shows_the_risk_class_indicators_and_custom_properties(api, tokens):
+    from sbrflow.tasks import crm_properties, crm_risk
+
+    crm_properties.define_property("Branche", kind="text", target="client", by="AN")
+    crm_properties.define_property("Lead", kind="indicator", target="client", by="AN")
+    crm_properties.set_value("1001", "Branche", "Bakkerij", by="BO")
+    crm_properties.set_value("1001", "Lead", by="BO")
+    crm_risk.set_risk("1001", "high", motivation="cash business", by="AN")
+    card = api.get("/api/clients/1001", headers=tokens["BO"]).json()
+    assert card["risk"] == {"risk_class": "high", "motivation": "cash business"}
+    assert card["indicators"] == ["Lead"] and card["properties"] == [{"name": "Branche", "value": "Bakkerij"}]
+    plain = api.get("/api/clients/1002", headers=tokens["BO"]).json()
+    assert (plain["risk"], plain["indicators"], plain["properties"]) == (None, [], [])
