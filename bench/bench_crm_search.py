@@ -196,8 +196,8 @@ def main() -> None:
         print(f"{'search text':<22} {'hits':>4} {'first hit':<12} {'median':>8} {'worst':>8} {'floor':>8}")
         worst_median = 0.0
         for text in SEARCHES:
-            median, worst, hits = _timed(lambda: search(text))
-            floor, _, _ = _timed(lambda: floor_search(engine, text))
+            median, worst, hits = _timed(lambda text=text: search(text))
+            floor, _, _ = _timed(lambda text=text: floor_search(engine, text))
             worst_median = max(worst_median, median)
             first = f"{hits[0]['kind'][0]}:{hits[0]['number']}" if hits else "-"
             print(f"{text:<22} {len(hits):>4} {first:<12} {median:>6.1f}ms {worst:>6.1f}ms {floor:>6.1f}ms")

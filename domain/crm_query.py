@@ -32,7 +32,7 @@ OPERATORS = {"=": "is", "!=": "is not", "~": "contains", "?": "is empty", "!?": 
 RISK_CLASSES = ("low", "high", "unacceptable")
 _RISK_WORDS = {"low": "low", "laag": "low", "high": "high", "hoog": "high", "unacceptable": "unacceptable",
                "onaanvaardbaar": "unacceptable", "nietacceptabel": "unacceptable"}
-_FILTER = re.compile(r"^\s*(?P<prop>[^=!~<>?]+?)\s*(?P<op>!=|!\?|=|~|<|>|\?)\s*(?P<value>.*?)\s*$", re.S)
+_FILTER = re.compile(r"^\s*(?P<prop>[^=!~<>?]+?)\s*(?P<op>!=|!\?|=|~|<|>|\?)\s*(?P<value>.*?)\s*$", re.DOTALL)
 
 
 class QueryError(SbrflowError, ValueError):

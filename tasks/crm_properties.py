@@ -13,14 +13,13 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from sbrflow.domain.crm_query import PropertyDef, QueryError, fold, parse_custom_value
 from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.models import Client, CrmProperty, CrmPropertyValue, Person, TeamMember
 from sbrflow.models.crm_query import PROPERTY_KINDS, PROPERTY_TARGETS
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.team import TeamAccount
+from sqlalchemy.orm import Session
 
 
 class NotAdmin(SbrflowError, PermissionError):
@@ -72,7 +71,7 @@ def define_property(name: str, *, kind: str, target: str, by: str, choices: Coll
         raise QueryError(f"{target!r} is not what a property belongs to; valid: {', '.join(PROPERTY_TARGETS)}")
     options = [c.strip() for c in choices if c.strip()]
     if kind == "choice" and not options:
-        raise QueryError(f"a choice property needs its choices (--choices 'Bouw,Horeca,Zorg')")
+        raise QueryError("a choice property needs its choices (--choices 'Bouw,Horeca,Zorg')")
     if kind != "choice" and options:
         raise QueryError(f"only a choice property has choices; {name} is {kind}")
     with unit_of_work() as session:

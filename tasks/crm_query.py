@@ -15,11 +15,15 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
-
 from sbrflow.config.settings import get_settings
 from sbrflow.domain import vocabulary
-from sbrflow.domain.crm_query import Condition, QueryError, columns_for, fold, parse_filters
+from sbrflow.domain.crm_query import (
+    Condition,
+    QueryError,
+    columns_for,
+    fold,
+    parse_filters,
+)
 from sbrflow.domain.errors import NotFound
 from sbrflow.models import (
     Address,
@@ -35,7 +39,8 @@ from sbrflow.models import (
     TeamMember,
 )
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.crm_properties import definitions, member, values_of
+from sbrflow.tasks.crm_properties import definitions, member
+from sqlalchemy.orm import Session, aliased
 
 SUBJECTS = ("clients", "persons")
 
@@ -125,7 +130,7 @@ def _client_conditions(sql: _Sql, conditions: list[Condition], client) -> list[s
             s = aliased(Subscription)
             where = [s.client_id == client.id, s.frequency == c.value] + ([s.product.in_(products)] if products else [])
             out.append(~sa.exists().where(*where))
-    for field, items in by.items():
+    for items in by.values():
         for c in items:
             out.append(_client_condition(sql, c, client))
     return out

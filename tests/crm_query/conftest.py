@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import pytest
-
-from sbrflow.domain.enums import AddressKind, ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
-from sbrflow.models import Address, Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.domain.enums import (
+    AddressKind,
+    ClientKind,
+    ClientStatus,
+    Frequency,
+    LegalForm,
+    Product,
+    Role,
+)
+from sbrflow.models import (
+    Address,
+    Client,
+    ClientContact,
+    Person,
+    RoleAssignment,
+    Subscription,
+    TeamMember,
+)
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks import team
 
