@@ -44,7 +44,7 @@ TRADE = ["Bakkerij", "Bouwbedrijf", "Café", "Garage", "Kapsalon", "Advies", "Tr
 CITIES = ["Amsterdam", "Rotterdam", "Den Haag", "Utrecht", "Eindhoven", "Groningen", "Tilburg", "Almere", "Breda",
           "Nijmegen", "'s-Hertogenbosch", "Zwolle", "Leeuwarden", "Maastricht"]
 SEARCHES = ["100777", "1012", "müller", "Muller", "jose de vries", "zoe", "bakkerij schroder", "cafe janssen",
-            "anais.dijkstra", "p40123", "celik", "van den heuvel"]
+            "anais.dijkstra", "p40123", "celik", "van den heuvel", "jo", "a"]
 
 
 def peak_rss_mib() -> float:

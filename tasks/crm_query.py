@@ -43,6 +43,7 @@ from sbrflow.tasks.crm_properties import definitions, member
 from sqlalchemy.orm import Session, aliased
 
 SUBJECTS = ("clients", "persons")
+_CHUNK = 5000  # ids per IN (...): below SQLite's bound-parameter limit
 
 
 class _Sql:
@@ -244,40 +245,46 @@ def _person_name(first, initials, prefix, last) -> str:
     return " ".join(part for part in (first or initials or "", prefix, last) if part)
 
 
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start:start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
 def _client_rows(session: Session, ids: sa.Select) -> list[dict]:
-    chosen = ids.scalar_subquery()
-    rows = {r.id: {"client_number": r.client_number, "name": r.name, "status": r.status.value,
-                   "type": r.kind.value, "legal_form": r.legal_form.value if r.legal_form else None,
-                   "city": None, "risk": None, "products": "", "indicators": ""}
-            for r in session.execute(sa.select(Client.id, Client.client_number, Client.name, Client.status,
-                                               Client.kind, Client.legal_form).where(Client.id.in_(chosen)))}
-    if not rows:
-        return []
-    for client_id, city in session.execute(sa.select(Address.client_id, Address.city).where(
-            Address.client_id.in_(chosen), Address.city.is_not(None)).order_by(Address.kind.desc())):
-        rows[client_id]["city"] = city
-    for client_id, risk in session.execute(sa.select(ClientRisk.client_id, ClientRisk.risk_class)
-                                           .where(ClientRisk.client_id.in_(chosen))):
-        rows[client_id]["risk"] = risk
+    # The filters run once; the columns are then read per chunk of ids (re-running the filters per column cost 4×).
+    chosen = sorted(session.scalars(ids))
+    rows: dict[int, dict] = {}
     products = defaultdict(list)
-    for client_id, product, frequency in session.execute(
-            sa.select(Subscription.client_id, Subscription.product, Subscription.frequency)
-            .where(Subscription.client_id.in_(chosen)).order_by(Subscription.product)):
-        products[client_id].append(f"{product.value}/{frequency.value}")
+    for chunk in _chunks(chosen):
+        for r in session.execute(sa.select(Client.id, Client.client_number, Client.name, Client.status, Client.kind,
+                                           Client.legal_form).where(Client.id.in_(chunk))):
+            rows[r.id] = {"client_number": r.client_number, "name": r.name, "status": r.status.value,
+                          "type": r.kind.value, "legal_form": r.legal_form.value if r.legal_form else None,
+                          "city": None, "risk": None, "products": "", "indicators": ""}
+        for client_id, city in session.execute(sa.select(Address.client_id, Address.city).where(
+                Address.client_id.in_(chunk), Address.city.is_not(None)).order_by(Address.kind.desc())):
+            rows[client_id]["city"] = city
+        for client_id, risk in session.execute(sa.select(ClientRisk.client_id, ClientRisk.risk_class)
+                                               .where(ClientRisk.client_id.in_(chunk))):
+            rows[client_id]["risk"] = risk
+        for client_id, product, frequency in session.execute(
+                sa.select(Subscription.client_id, Subscription.product, Subscription.frequency)
+                .where(Subscription.client_id.in_(chunk)).order_by(Subscription.product)):
+            products[client_id].append(f"{product.value}/{frequency.value}")
     _add_properties(session, rows, "client", chosen)
     for client_id, row in rows.items():
         row["products"] = ", ".join(products[client_id])
     return sorted(rows.values(), key=lambda r: r["client_number"])
 
 
-def _add_properties(session: Session, rows: dict, side: str, chosen, key=lambda k: k) -> None:
+def _add_properties(session: Session, rows: dict, side: str, owners: list[int], key=lambda k: k) -> None:
     column = CrmPropertyValue.client_id if side == "client" else CrmPropertyValue.person_id
     found: dict = defaultdict(dict)
-    for owner, name, kind, value in session.execute(
-            sa.select(column, CrmProperty.name, CrmProperty.kind, CrmPropertyValue.value)
-            .join(CrmProperty, CrmProperty.id == CrmPropertyValue.property_id).where(column.in_(chosen))
-            .order_by(CrmProperty.name)):
-        found[owner][name] = (kind, value)
+    for chunk in _chunks(sorted(set(owners))):
+        for owner, name, kind, value in session.execute(
+                sa.select(column, CrmProperty.name, CrmProperty.kind, CrmPropertyValue.value)
+                .join(CrmProperty, CrmProperty.id == CrmPropertyValue.property_id).where(column.in_(chunk))
+                .order_by(CrmProperty.name)):
+            found[owner][name] = (kind, value)
     for row_key, row in rows.items():
         values = found.get(key(row_key), {})
         row["indicators"] = ", ".join(n for n, (k, _) in values.items() if k == "indicator")
@@ -285,22 +292,20 @@ def _add_properties(session: Session, rows: dict, side: str, chosen, key=lambda 
 
 
 def _person_rows(session: Session, ids: sa.Select) -> list[dict]:
-    chosen = ids.scalar_subquery()
     rows, person_of = {}, {}
     for r in session.execute(
             sa.select(ClientContact.id, ClientContact.person_id, ClientContact.function, ClientContact.is_primary,
                       Person.contact_number, Person.first_name, Person.initials, Person.name_prefix,
                       Person.last_name, Person.email, Client.client_number, Client.name)
             .join(Person, Person.id == ClientContact.person_id).join(Client, Client.id == ClientContact.client_id)
-            .where(ClientContact.id.in_(chosen))):
+            .where(ClientContact.id.in_(ids.scalar_subquery()))):
         person_of[r.id] = r.person_id
         rows[r.id] = {"contact_number": r.contact_number,
                       "person_name": _person_name(r.first_name, r.initials, r.name_prefix, r.last_name),
                       "email": r.email, "function": r.function, "client_number": r.client_number,
                       "client_name": r.name, "primary": r.is_primary, "indicators": ""}
     if rows:
-        people = sa.select(ClientContact.person_id).where(ClientContact.id.in_(chosen)).scalar_subquery()
-        _add_properties(session, rows, "person", people, key=person_of.get)
+        _add_properties(session, rows, "person", list(person_of.values()), key=person_of.get)
     return sorted(rows.values(), key=lambda r: (r["client_number"], r["contact_number"]))
 
 

@@ -35,10 +35,14 @@ def _pg_ids(session: Session, terms: list[str], query: str) -> tuple[list[int], 
     for table, text in (("client", PG_CLIENT_TEXT), ("person", PG_PERSON_TEXT)):
         number = "client_number" if table == "client" else "contact_number"
         likes = " AND ".join(f"{text} LIKE :t{i}" for i in range(len(terms)))
-        sql = (f"SELECT id FROM {table} WHERE {likes} ORDER BY lower({number}) = :q DESC, "
-               f"similarity({text}, :folded) DESC, id LIMIT {CANDIDATES}")
         params = {f"t{i}": _like(t) for i, t in enumerate(terms)} | {"q": query.strip().lower(),
-                                                                     "folded": " ".join(terms)}
+                                                                     "raw": query.strip(), "folded": " ".join(terms)}
+        if max(len(t) for t in terms) >= 3:  # a trigram to look up: the index finds every match, rank them all
+            sql = (f"SELECT id FROM {table} WHERE {likes} ORDER BY lower({number}) = :q DESC, "
+                   f"similarity({text}, :folded) DESC, id LIMIT {CANDIDATES}")
+        else:  # only 1–2 letters: no trigram, so take the first matches found (and the exact number) unranked
+            sql = (f"(SELECT id FROM {table} WHERE {number} = :raw) UNION "
+                   f"(SELECT id FROM {table} WHERE {likes} LIMIT {CANDIDATES})")
         found.append(list(session.scalars(sa.text(sql), params)))
     return found[0], found[1]
 
