@@ -127,6 +127,7 @@ def floor_search(engine: sa.Engine, text: str) -> list[int]:
         if engine.dialect.name == "postgresql":
             ids = []
             for table, expr in (("client", PG_CLIENT_TEXT), ("person", PG_PERSON_TEXT)):
+                expr = expr if max(map(len, terms)) >= 3 else f"({expr} || '')"  # as search() does
                 likes = " AND ".join(f"{expr} LIKE :t{i}" for i in range(len(terms)))
                 ids += conn.scalars(sa.text(f"SELECT id FROM {table} WHERE {likes} LIMIT 200"),
                                     {f"t{i}": _like(t) for i, t in enumerate(terms)}).all()

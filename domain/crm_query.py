@@ -273,7 +273,8 @@ def rank(number: str, name: str, terms: Sequence[str], query: str, *, extra: str
     q, num, nm = fold(query).strip(), fold(number), fold(name)
     words = (nm + " " + fold(extra)).split()
     starts = sum(1 for t in terms if any(w.startswith(t) for w in words))
-    return (num != q, not num.startswith(q), nm != q, not nm.startswith(q), -starts, len(nm), num)
+    by_number = num if num.startswith(q) else ""  # numbers starting so: in number order
+    return (num != q, not num.startswith(q), by_number, nm != q, not nm.startswith(q), -starts, len(nm), num)
 
 
 # An export's columns per subject: (key, header). BSN is never among them; a masked one could be added here.

@@ -40,7 +40,9 @@ def _pg_ids(session: Session, terms: list[str], query: str) -> tuple[list[int], 
         if max(len(t) for t in terms) >= 3:  # a trigram to look up: the index finds every match, rank them all
             sql = (f"SELECT id FROM {table} WHERE {likes} ORDER BY lower({number}) = :q DESC, "
                    f"similarity({text}, :folded) DESC, id LIMIT {CANDIDATES}")
-        else:  # only 1–2 letters: no trigram, so take the first matches found (and the exact number) unranked
+        else:  # only 1–2 letters: no trigram, so take the first matches found (and the exact number) unranked;
+            # `|| ''` keeps the planner off the trigram index, which would read all of it for no trigram
+            likes = " AND ".join(f"({text} || '') LIKE :t{i}" for i in range(len(terms)))
             sql = (f"(SELECT id FROM {table} WHERE {number} = :raw) UNION "
                    f"(SELECT id FROM {table} WHERE {likes} LIMIT {CANDIDATES})")
         found.append(list(session.scalars(sa.text(sql), params)))
