@@ -136,9 +136,9 @@ def queries_command(
 def define_command(
     name: Annotated[str, typer.Argument(help="The property's name; also the workbook column that imports it.")],
     kind: Annotated[str, typer.Option("--type", help="text, number, date, choice or indicator.")],
+    by: Annotated[str, typer.Option("--by", help="Code of the admin defining it.")],
     target: Annotated[str, typer.Option("--for", help="client or person.")] = "client",
     choices: Annotated[str | None, typer.Option("--choices", help="For choice: the choices, comma-separated.")] = None,
-    by: Annotated[str, typer.Option("--by", help="Code of the admin defining it.")] = "",
 ) -> None:
     """Define a custom property or an indicator (admins only)."""
     from sbrflow.tasks.crm_properties import define_property
@@ -165,8 +165,8 @@ def properties_command(as_json: Annotated[bool, typer.Option("--json", help="Pri
 def set_command(
     number: Annotated[str, typer.Argument(help="Client number, or contact number for a person's property.")],
     name: Annotated[str, typer.Argument(help="The property or indicator.")],
+    by: Annotated[str, typer.Option("--by", help="Your team member code.")],
     value: Annotated[str | None, typer.Argument(help="The value (none for an indicator).")] = None,
-    by: Annotated[str, typer.Option("--by", help="Your team member code.")] = "",
 ) -> None:
     """Set a custom property's value, or an indicator, on a client or person."""
     from sbrflow.tasks.crm_properties import set_value
@@ -180,7 +180,7 @@ def set_command(
 def clear_command(
     number: Annotated[str, typer.Argument(help="Client number, or contact number for a person's property.")],
     name: Annotated[str, typer.Argument(help="The property or indicator.")],
-    by: Annotated[str, typer.Option("--by", help="Your team member code.")] = "",
+    by: Annotated[str, typer.Option("--by", help="Your team member code.")],
 ) -> None:
     """Clear a custom property's value, or an indicator, on a client or person."""
     from sbrflow.tasks.crm_properties import clear_value
@@ -193,8 +193,8 @@ def clear_command(
 def risk_command(
     client: Annotated[str, typer.Argument(help="Client number.")],
     risk_class: Annotated[str, typer.Argument(metavar="CLASS", help="low, high or unacceptable.")],
-    motivation: Annotated[str, typer.Option("--motivation", help="Why this class (kept in the history).")] = "",
-    by: Annotated[str, typer.Option("--by", help="Code of the team member classifying.")] = "",
+    motivation: Annotated[str, typer.Option("--motivation", help="Why this class (kept in the history).")],
+    by: Annotated[str, typer.Option("--by", help="Code of the team member classifying.")],
 ) -> None:
     """Classify a client's Wwft risk; unacceptable blocks acceptance and planning (risk_unacceptable)."""
     from sbrflow.tasks.crm_risk import set_risk

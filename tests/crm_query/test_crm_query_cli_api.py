@@ -83,7 +83,9 @@ def test_cli_define_set_and_query_a_custom_property_and_an_indicator(crm):
 def test_cli_risk_and_risk_history(crm):
     done = cli("risk", "1001", "hoog", "--motivation", "cash business", "--by", "AN")
     assert done.exit_code == 0 and "client 1001: risk - → high (by AN)" in done.output
-    assert cli("risk", "1001", "low", "--by", "AN").exit_code == 1  # no motivation
+    assert cli("risk", "1001", "low", "--by", "AN").exit_code == 2  # --motivation is required
+    assert cli("risk", "1001", "low", "--motivation", " ", "--by", "AN").exit_code == 1  # an empty one is refused
+    assert cli("risk", "1001", "low", "--motivation", "x").exit_code == 2  # --by is required
     assert cli("risk", "4242", "low", "--motivation", "x", "--by", "AN").exit_code == 2
     report = json.loads(cli("risk-history", "1001", "--json").output)
     assert report["risk_class"] == "high" and [h["to"] for h in report["history"]] == ["high"]
