@@ -89,15 +89,16 @@ def _custom(sql: _Sql, c: Condition, owner) -> sa.ColumnElement:
     """A condition on a custom property or indicator of the owner (client.id or person.id column)."""
     v = aliased(CrmPropertyValue)
     column = v.client_id if c.custom.target == "client" else v.person_id
-    where = [column == owner, v.property_id == sa.select(CrmProperty.id).where(
-        CrmProperty.name == c.custom.name).scalar_subquery()]
+    property_id = sa.select(CrmProperty.id).where(CrmProperty.name == c.custom.name).scalar_subquery()
+    where = [column == owner, v.property_id == property_id]
     if c.op in ("?", "!=") and c.custom.kind == "indicator" or c.op == "?":
         return ~sa.exists().where(*where)
     if c.op == "!?" or c.custom.kind == "indicator":
         return sa.exists().where(*where)
     kind = c.custom.kind
     if kind == "number" and c.op in ("<", ">", "=", "!="):
-        number = sa.cast(v.value, sa.Numeric(18, 4))
+        # Only this property's values are numbers: the CASE keeps PostgreSQL from casting another's text.
+        number = sa.cast(sa.case((v.property_id == property_id, v.value), else_=None), sa.Numeric(18, 4))
         test = {"<": number < c.value, ">": number > c.value, "=": number == c.value}.get(c.op)
         if c.op == "!=":
             return ~sa.exists().where(*where, number == c.value)
