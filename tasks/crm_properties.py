@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sbrflow.domain.crm_query import PropertyDef, QueryError, fold, parse_custom_value
 from sbrflow.domain.errors import NotFound, SbrflowError
-from sbrflow.models import Client, CrmProperty, CrmPropertyValue, Person, TeamMember
+from sbrflow.models import Client, CrmProperty, CrmPropertyValue, Person, PersonAlias, TeamMember
 from sbrflow.models.crm_query import PROPERTY_KINDS, PROPERTY_TARGETS
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.team import TeamAccount
@@ -215,8 +215,10 @@ def write_property_columns(session: Session, values: list[tuple[int, str, str, s
     numbers = {"client": {v[2] for v in values if v[1] == "client"}, "person": {v[2] for v in values if v[1] == "person"}}
     ids = {"client": dict(session.execute(sa.select(Client.client_number, Client.id)
                                           .where(Client.client_number.in_(numbers["client"]))).all()),
-           "person": dict(session.execute(sa.select(Person.contact_number, Person.id)
-                                          .where(Person.contact_number.in_(numbers["person"]))).all())}
+           "person": dict(session.execute(sa.select(PersonAlias.contact_number, PersonAlias.person_id)  # merged
+                                          .where(PersonAlias.contact_number.in_(numbers["person"]))).all())
+           | dict(session.execute(sa.select(Person.contact_number, Person.id)
+                                  .where(Person.contact_number.in_(numbers["person"]))).all())}
     written = 0
     for property_id, target, number, value in values:
         owner_id = ids[target].get(number)

@@ -52,3 +52,26 @@ def test_a_bad_value_in_an_extra_column_is_an_error_naming_the_cell_and_nothing_
     assert (error.sheet, error.row, error.column, error.value) == ("Cliënten", 2, "Branche", "Zorg")
     assert "'Zorg' is not a choice of Branche; valid: Bouw, Horeca" in error.message
     assert crm_query.run_query(["status=client"])["count"] == 0
+
+
+def test_a_merged_person_keeps_its_custom_values_on_the_head_and_its_old_number_still_imports_them(db, tmp_path):
+    from tests.tasks.test_crm_seeds import CLIENTS as CLIENT_HEADERS
+
+    _define()
+    first = [["C001", "Jansen", "piet@jansen.example", "1001", 100, "Nee", None, None, None],
+             ["C777", "Jansen", "p.jansen@bouw.example", "1002", None, "Nee", None, None, None]]
+    clients = [CLIENT_HEADERS, ["1001", "Jansen Holding B.V.", "Klant-Bedrijf", "Klant", "BV", "001000044", "Ja", "Ja"],
+               ["1002", "Jansen Bouw B.V.", "Klant-Bedrijf", "Klant", "BV", "111222333", "Ja", "Ja"]]
+    assert import_workbook(book(tmp_path / "a.xlsx", Cliënten=clients, Contacten=[CONTACTS, *first],
+                                Medewerkers=TEAM)).ok
+    crm_properties.set_value("C777", "Hobby", "zeilen", by="ADM")
+    merged = [[*CONTACTS, "Hoofdcontactnummer"], [*first[0], None], [*first[1], "C001"]]
+    assert import_workbook(book(tmp_path / "b.xlsx", Cliënten=[CLIENT_HEADERS], Contacten=merged,
+                                Medewerkers=TEAM)).ok
+    people = crm_query.run_query(["prop:Hobby=zeilen"], subject="persons")["rows"]
+    assert {r["contact_number"] for r in people} == {"C001"}
+    old_number = [[*CONTACTS, "Hobby"], [*first[1], "fietsen"]]  # an old export still says C777
+    assert import_workbook(book(tmp_path / "c.xlsx", Cliënten=[CLIENT_HEADERS], Contacten=old_number,
+                                Medewerkers=TEAM)).ok
+    assert {r["contact_number"] for r in crm_query.run_query(["prop:Hobby=fietsen"], subject="persons")["rows"]} == {
+        "C001"}
