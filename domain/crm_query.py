@@ -258,11 +258,6 @@ def parse_filters(texts: Sequence[str], custom: Sequence[PropertyDef] = ()) -> l
     return conditions
 
 
-def mask_bsn(value: str | None) -> str:
-    """A BSN as exports show it: only the last two digits (`*******82`)."""
-    return "" if not value else "*" * (len(value) - 2) + value[-2:]
-
-
 def search_terms(text: str) -> list[str]:
     """The folded words of a search text (at most 8; empty when nothing is searchable)."""
     return [word for word in fold(text).split() if word][:8]
@@ -277,7 +272,7 @@ def rank(number: str, name: str, terms: Sequence[str], query: str, *, extra: str
     return (num != q, not num.startswith(q), by_number, nm != q, not nm.startswith(q), -starts, len(nm), num)
 
 
-# An export's columns per subject: (key, header). BSN is never among them; a masked one could be added here.
+# An export's columns per subject: (key, header). BSN is never among them, not even masked.
 CLIENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("client_number", "Cliëntnummer"), ("name", "Naam"), ("status", "Status"), ("type", "Type"),
     ("legal_form", "Rechtsvorm"), ("city", "Plaats"), ("risk", "Risicoclassificatie"),
