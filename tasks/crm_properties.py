@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sbrflow.domain.crm_query import PropertyDef, QueryError, fold, parse_custom_value
 from sbrflow.domain.errors import NotFound, SbrflowError
-from sbrflow.models import Client, CrmProperty, CrmPropertyValue, Person, PersonAlias, TeamMember
+from sbrflow.models import (
+    Client,
+    CrmProperty,
+    CrmPropertyValue,
+    Person,
+    PersonAlias,
+    TeamMember,
+)
 from sbrflow.models.crm_query import PROPERTY_KINDS, PROPERTY_TARGETS
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.team import TeamAccount

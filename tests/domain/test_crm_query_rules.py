@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from sbrflow.domain.crm_query import (
     PropertyDef,
     QueryError,
