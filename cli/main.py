@@ -9,6 +9,7 @@ import typer
 from sbrflow.cli.approvals import approvals_app, web_app
 from sbrflow.cli.crm import crm_app
 from sbrflow.cli.crm_people import register as register_crm_people_commands
+from sbrflow.cli.crm_query import register as register_crm_query_commands
 from sbrflow.cli.crm_records import register as register_crm_record_commands
 from sbrflow.cli.db import db_app
 from sbrflow.cli.matching import register as register_matching_commands
@@ -38,6 +39,7 @@ app.add_typer(planning_app)  # plan, bulk-start, rerun, cases
 app.add_typer(crm_app, name="crm")
 register_crm_record_commands(crm_app)  # crm status | work-stop | document | pseudo-ubo | same-address
 register_crm_people_commands(crm_app)  # crm note … | follow-up … | add-person | merge-persons | delete-person
+register_crm_query_commands(crm_app)  # crm search | query | queries | define | properties | set | clear | risk…
 app.add_typer(returns_app, name="returns")
 register_matching_commands(returns_app)  # returns match | unmatched | assign
 app.add_typer(sources_app, name="sources")

@@ -49,6 +49,7 @@ class Reason(StrEnum):
     UBO_UNKNOWN = "ubo_unknown"
     WORK_STOP = "work_stop"
     DOCUMENT_MISSING = "document_missing"
+    RISK_UNACCEPTABLE = "risk_unacceptable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ class ClientFacts:
     work_stop_reason: str | None = None
     work_stop_since: date | None = None
     documents: frozenset[DocumentKind] = frozenset()  # the acceptance documents registered
+    risk_class: str | None = None  # Wwft risk classification: low, high, unacceptable (tasks/crm_risk.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,8 @@ def readiness_problems(
         since = f" since {facts.work_stop_since.isoformat()}" if facts.work_stop_since else ""
         why = f": {facts.work_stop_reason}" if facts.work_stop_reason else ""
         problems.append(Problem(Reason.WORK_STOP, f"werkstop{since}{why}"))
+    if facts.risk_class == "unacceptable":  # Wwft: no acceptance and no work for an unacceptable risk
+        problems.append(Problem(Reason.RISK_UNACCEPTABLE, "the Wwft risk classification is unacceptable"))
     if product is not None and product not in facts.products:
         problems.append(Problem(Reason.PRODUCT_NOT_LINKED, f"the client does not take {product.value}"))
     products = [product] if product is not None else sorted(facts.products)

@@ -11,6 +11,11 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    # Search structures made in raw SQL by 0013 (SQLite FTS5 tables, PostgreSQL trigram expression indexes).
+    return not (reflected and compare_to is None and (name or "").startswith(("crm_search_fts", "ix_crm_search_")))
+
+
 def _engine():
     # `sbrflow db upgrade` and the tests hand over a connection; the alembic CLI a URL or nothing.
     url = config.get_main_option("sqlalchemy.url")
@@ -26,6 +31,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -37,6 +43,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

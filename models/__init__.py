@@ -23,6 +23,7 @@ from sbrflow.models.crm_records import (
     RelationLink,
     Shareholding,
 )
+from sbrflow.models.crm_query import ClientRisk, ClientRiskChange, CrmProperty, CrmPropertyValue, SavedQuery
 from sbrflow.models.locks import AppLock
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
@@ -35,6 +36,11 @@ __all__ = [
     "CrmNote",
     "CrmNoteVersion",
     "FollowUp",
+    "ClientRisk",
+    "ClientRiskChange",
+    "CrmProperty",
+    "CrmPropertyValue",
+    "SavedQuery",
     "ApiToken",
     "TeamAccount",
     "TeamSession",

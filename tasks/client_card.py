@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from sbrflow.domain import vocabulary
 from sbrflow.domain.case_states import FINISHED
 from sbrflow.domain.errors import NotFound
-from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.models import Client, ClientContact, ClientRisk, Person, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.cases import list_cases
 from sbrflow.tasks.crm_check import judge_readiness
+from sbrflow.tasks.crm_properties import values_of
 
 
 class ClientNotFound(NotFound):
@@ -63,6 +64,8 @@ def client_card(client_number: str, *, today: date | None = None, recent: int = 
         ]
         problems = judge_readiness(session, product=None, today=today, client_ids=[client.id]).get(client.id, [])
         cases = list_cases(session, client_number=client_number, limit=200)
+        risk = session.scalar(sa.select(ClientRisk).where(ClientRisk.client_id == client.id))
+        custom = values_of(session, client_ids=[client.id]).get(("client", client.id), {})
         open_cases = [c for c in cases if c["state"] not in FINISHED]
         recent_cases = [c for c in cases if c["state"] in FINISHED][:recent]
         return {
@@ -77,6 +80,9 @@ def client_card(client_number: str, *, today: date | None = None, recent: int = 
             "contacts": contacts, "roles": roles, "products": products,
             "readiness": [{"reason": p.reason.value, "message": p.message} for p in problems],
             "open_cases": open_cases, "recent_cases": recent_cases,
+            "risk": {"risk_class": risk.risk_class, "motivation": risk.motivation} if risk else None,
+            "indicators": sorted(name for name, value in custom.items() if value is None),
+            "properties": [{"name": name, "value": value} for name, value in sorted(custom.items()) if value is not None],
         }
 
 

@@ -25,6 +25,7 @@ from sbrflow.tasks.crm_apply import apply
 from sbrflow.tasks.crm_duplicates import PossibleDuplicate
 from sbrflow.tasks.crm_store import chunks, plan_changes
 from sbrflow.tasks.crm_merge import merge_persons, resolve_head_contacts
+from sbrflow.tasks.crm_properties import property_columns, write_property_columns
 from sbrflow.tasks.crm_structure import check_cluster_depth, resolve_structure, sync_structure
 
 SHEETS = ("clients", "contacts", "team")
@@ -99,10 +100,15 @@ def import_workbook(source: str | Path | Iterable[str | Path], *, partial: bool 
         data, merges = resolve_head_contacts(session, data)
         data = resolve_structure(session, data)
         plan = plan_changes(session, data)
-        write = not dry_run and (partial or not data.has_errors)
+        # Extra columns named as a custom property or indicator (crm define): checked with the rest.
+        extra_problems, extra_values, extra_columns = property_columns(session, source)
+        data = replace(data, problems=(*(p for p in data.problems if (p.sheet, p.column) not in extra_columns),
+                                       *extra_problems))
+        write = not dry_run and (partial or not (data.has_errors or extra_problems))
         changed = apply(session, plan) if write and plan.writes else set()
         structure_counts, structure_writes = sync_structure(session, data, write=write)
         structure_writes += merge_persons(session, merges, write=write)
+        structure_writes += write_property_columns(session, extra_values) if write else 0
         if not write:
             session.rollback()  # nothing was written; be explicit that nothing will be
     return ImportReport(

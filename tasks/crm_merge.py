@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sbrflow.integrations.crm import Problem, Severity, WorkbookData
-from sbrflow.models import Address, ClientContact, Person, PersonAlias
+from sbrflow.models import Address, ClientContact, CrmPropertyValue, Person, PersonAlias
 from sbrflow.tasks.crm_store import chunks, id_map
 
 
@@ -91,6 +91,11 @@ def merge_persons(session: Session, merges: dict[str, str], *, write: bool) -> i
             session.execute(sa.update(Address).where(Address.person_id == old, Address.kind.not_in(kinds))
                             .values(person_id=new))
             session.execute(sa.update(PersonAlias).where(PersonAlias.person_id == old).values(person_id=new))
+            # Custom property values and indicators (crm_property_value) the head has not got itself.
+            taken = sa.select(CrmPropertyValue.property_id).where(CrmPropertyValue.person_id == new).scalar_subquery()
+            session.execute(sa.update(CrmPropertyValue).where(CrmPropertyValue.person_id == old,
+                                                              CrmPropertyValue.property_id.not_in(taken))
+                            .values(person_id=new))
             session.execute(sa.delete(Person).where(Person.id == old))  # its duplicate links and addresses go too
         if number not in known:
             session.add(PersonAlias(contact_number=number, person_id=new))

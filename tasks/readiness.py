@@ -23,6 +23,7 @@ from sbrflow.domain.wwft import effective_shares
 from sbrflow.models import (
     Client,
     ClientContact,
+    ClientRisk,
     ClientDocument,
     Person,
     RoleAssignment,
@@ -113,6 +114,8 @@ def load_client_facts(
         sa.select(ClientDocument.client_id, ClientDocument.kind).where(ClientDocument.client_id.in_(chosen))
     ):
         documents[client_id].add(kind)
+    risks = dict(session.execute(
+        sa.select(ClientRisk.client_id, ClientRisk.risk_class).where(ClientRisk.client_id.in_(chosen))).all())
 
     return {
         cid: ClientFacts(
@@ -122,7 +125,7 @@ def load_client_facts(
             products=frozenset(products[cid]), contacts=tuple(contacts[cid]),
             roles=roles_for[cid].get(product, roles[cid]) if product else roles[cid],
             roles_for=roles_for[cid], work_stop=c.work_stop, work_stop_reason=c.work_stop_reason,
-            work_stop_since=c.work_stop_since, documents=frozenset(documents[cid]),
+            work_stop_since=c.work_stop_since, documents=frozenset(documents[cid]), risk_class=risks.get(cid),
         )
         for cid, c in base.items()
     }

@@ -57,7 +57,7 @@ async def _lifespan(app: FastAPI):
 
 def create_app() -> FastAPI:
     """The sbrflow web application (client approval pages; team pages plug in the same way)."""
-    from sbrflow.web import approval, team, team_api
+    from sbrflow.web import approval, crm_api_query, team, team_api
 
     settings = get_settings()
     install_log_masking()
@@ -89,6 +89,7 @@ def create_app() -> FastAPI:
     from sbrflow.web import crm_api_records  # notes, follow-ups, persons under /api/crm/
 
     app.include_router(crm_api_records.router)
+    app.include_router(crm_api_query.router)  # /api/crm/… search, queries, properties, risk
     return app
 
 
