@@ -1,7 +1,7 @@
 """Working with the CRM's people: notes with their versions, follow-ups (signaleringen), person look-up indexes.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30
 """
 

@@ -5,7 +5,7 @@
 million cases a year), the partial one only the open work.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-30
 """
 
