@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-
 crm_app = typer.Typer(help="The office's CRM: import and export the workbook, check readiness.", no_args_is_help=True)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 
-
 submissions_app = typer.Typer(help="Deliveries of approved returns to Digipoort.", no_args_is_help=True)
 digipoort_app = typer.Typer(help="Digipoort (WUS 2.0) tools.", no_args_is_help=True)
 

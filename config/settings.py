@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     escalation_days: int = Field(5, ge=0, le=365, description="Escalate to the relatiebeheerder this many days before the effective deadline.")
 
     @model_validator(mode="after")
-    def _one_tls_mode(self) -> "Settings":
+    def _one_tls_mode(self) -> Settings:
         if self.smtp_ssl and self.smtp_starttls:
             raise ValueError("SBRFLOW_SMTP_SSL and SBRFLOW_SMTP_STARTTLS exclude each other; set one")
         return self

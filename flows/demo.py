@@ -12,15 +12,15 @@ from sbrflow.flows.intake import poll_returns
 from sbrflow.flows.planning import plan_periods
 from sbrflow.integrations.simulator import SourceSimulator, returns_catalogue
 from sbrflow.tasks.approval_demo import demo_approvals
-from sbrflow.tasks.returns_reads import disable_source
 from sbrflow.tasks.demo import (
     complete_demo_office,
     demo_returns,
     register_demo_source,
-    walk_demo_cases,
     summarise_office,
+    walk_demo_cases,
     write_demo_workbook,
 )
+from sbrflow.tasks.returns_reads import disable_source
 
 # The demo plans as of a fixed day, so its output (and the periods later demo steps use) is stable.
 DEMO_RUN_DATE = date(2026, 11, 23)

@@ -7,8 +7,8 @@ from datetime import date
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from sbrflow.tasks.sending import send_queued_messages
 from sbrflow.tasks.reminders import queue_reminders
+from sbrflow.tasks.sending import send_queued_messages
 
 
 @flow(name="send-messages")
