@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import ConfigurationError
 from sbrflow.domain.messages import MessageReason
 
 DEFAULT_DIRECTORY = Path(__file__).with_name("messages")
@@ -45,7 +45,7 @@ _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augu
            "november", "december")
 
 
-class MessageTemplateError(SbrflowError):
+class MessageTemplateError(ConfigurationError):
     """A message text that cannot be used; the message names the file and what is wrong."""
 
 

@@ -11,14 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import ConfigurationError  # re-exported: config.settings.ConfigurationError
 
 ENV_PREFIX = "SBRFLOW_"
 DEFAULT_DATABASE_URL = "sqlite:///./var/sbrflow.db"
-
-
-class ConfigurationError(SbrflowError):
-    """A setting has a value sbrflow cannot use; the message names the variable."""
 
 
 class Settings(BaseSettings):

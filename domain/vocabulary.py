@@ -24,12 +24,12 @@ from sbrflow.domain.enums import (
     RelationType,
     Role,
 )
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import InputError
 
 E = TypeVar("E", bound=StrEnum)
 
 
-class UnknownWord(SbrflowError, ValueError):
+class UnknownWord(InputError):
     """A cell holds a word that is not in the vocabulary of its column."""
 
     def __init__(self, vocabulary: str, value: object, accepted: Iterable[str]) -> None:

@@ -7,14 +7,14 @@ import re
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import InputError
 from sbrflow.flows.matching import match_returns
 from sbrflow.tasks.crm_import import OUTCOMES, ImportReport, import_crm_workbook
 
 ARTIFACT_KEY = "crm-import-report"
 
 
-class ImportRejected(SbrflowError):
+class ImportRejected(InputError):
     """An all-or-nothing import found errors and wrote nothing; the report artifact lists them."""
 
 

@@ -33,7 +33,7 @@ from sbrflow.domain.approval import (
 )
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.client_message import MessageFacts, placeholder_values
-from sbrflow.domain.errors import InvalidIdentifier, SbrflowError
+from sbrflow.domain.errors import InvalidIdentifier, NotFound, SbrflowError
 from sbrflow.models import ApprovalRequest, Case, Client, ClientContact, Person, TaxReturnDocument
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import CaseDocument
@@ -182,7 +182,7 @@ def request_approval(case_id: int, *, now: datetime | None = None, via: str = "s
     with unit_of_work() as session:
         case = session.get(Case, case_id, with_for_update=True)
         if case is None:
-            raise LookupError(f"case {case_id} not found")
+            raise NotFound(f"no case {case_id} (see: sbrflow cases)")
         return _make_request(session, case, now, via)
 
 

@@ -24,7 +24,7 @@ from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
 from sbrflow.config.settings import get_settings
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import ConfigurationError, NotFound
 from sbrflow.integrations.sbr.errors import InvalidReturnDocument
 from sbrflow.integrations.sbr.parser import parse_return
 from sbrflow.integrations.source_packages import (
@@ -41,11 +41,11 @@ from sbrflow.tasks.locks import LockBusy, exclusive
 from sbrflow.tasks.shutdown import check_stop, stop_requested
 
 
-class SourceNotFound(SbrflowError, LookupError):
+class SourceNotFound(NotFound):
     """No source package of that name is configured."""
 
 
-class SourceConfigError(SbrflowError):
+class SourceConfigError(ConfigurationError):
     """A source package cannot be configured as asked; the message says why."""
 
 

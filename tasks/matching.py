@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sbrflow.domain.approval import VoidReason
 from sbrflow.domain.case_states import FINISHED, CaseState
 from sbrflow.domain.enums import Product, Tax
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import Refused
 from sbrflow.domain.routing import Event, on_document_attached
 from sbrflow.domain.matching import (
     PRODUCT_OF_TAX,
@@ -41,7 +41,7 @@ from sbrflow.tasks.locks import exclusive
 # What a new or corrected document does to its case is decided by domain.routing.on_document_attached.
 
 
-class ManualAssignError(SbrflowError):
+class ManualAssignError(Refused):
     """An operator's manual assignment that cannot be carried out; the message says why."""
 
 

@@ -16,10 +16,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import Unavailable
 
 
-class SourcePackageError(SbrflowError):
+class SourcePackageError(Unavailable):
     """Talking to a source package failed; the message names the source, never its token."""
 
 
