@@ -119,7 +119,7 @@ def floor_periods_sql(dialect: str) -> str:
     """The candidate periods as a literal UNION ALL (what the hand-written query would carry)."""
     from sbrflow.domain.enums import Frequency, Tax
     from sbrflow.domain.periods import periods_ended_between
-    from sbrflow.tasks.planning import months_before
+    from sbrflow.domain.periods import months_before
 
     after = months_before(RUN_DATE, 12)
     d = "DATE " if dialect == "postgresql" else ""  # SQLite stores dates as ISO text

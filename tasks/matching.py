@@ -15,7 +15,6 @@ from sbrflow.domain.approval import VoidReason
 from sbrflow.domain.case_states import FINISHED, CaseState
 from sbrflow.domain.enums import Product, Tax
 from sbrflow.domain.errors import Refused
-from sbrflow.domain.routing import Event, on_document_attached
 from sbrflow.domain.matching import (
     PRODUCT_OF_TAX,
     CaseFacts,
@@ -27,14 +26,15 @@ from sbrflow.domain.matching import (
     SubscriptionFacts,
     match_return,
 )
+from sbrflow.domain.routing import Event, on_document_attached
+from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models import Client, Subscription
 from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.cases import Case
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.approval import void_open_requests
 from sbrflow.models.matching import AuditEvent, CaseDocument, MatchMethod, MatchStatus, ReturnMatch
-from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
+from sbrflow.tasks.approval import void_open_requests
 from sbrflow.tasks.audit import record_events, system_actor
 from sbrflow.tasks.locks import exclusive
 

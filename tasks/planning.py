@@ -23,21 +23,20 @@ from sqlalchemy.orm import Session, aliased
 from sbrflow.config.settings import get_settings
 from sbrflow.config.workflows import StartMode, WorkflowTemplate, load_templates
 from sbrflow.domain.case_states import NOT_STARTED, CaseState
-from sbrflow.domain.enums import ClientStatus, Frequency, Product, Role, Tax
-from sbrflow.domain.errors import InvalidPeriod, PlanningError, WorkflowTemplateError
-from sbrflow.domain.periods import SUPPORTED, TaxPeriod, parse_label, periods_ended_between
+from sbrflow.domain.enums import PRODUCT_TAX, ClientStatus, Frequency, Product, Role
+from sbrflow.domain.errors import PlanningError, WorkflowTemplateError
+
+# months_before and parse_any_label are domain rules (domain/periods.py); imported here under their old path too.
+from sbrflow.domain.periods import SUPPORTED, TaxPeriod, months_before, parse_any_label, periods_ended_between
 from sbrflow.domain.readiness import Problem, Reason, readiness_problems
 from sbrflow.models import Case, Client, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks import cases
+from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks.readiness import load_client_facts
 
 log = logging.getLogger(__name__)
 
-# The tax whose deadline rule a product's periods follow; the other products have no rule in
-# domain.periods, so their cases carry no deadline.
-PRODUCT_TAX = {Product.VAT_RETURN: Tax.OB, Product.PAYROLL_RETURN: Tax.LH}
 DRY_RUN_LISTING = 500
 
 
@@ -60,29 +59,6 @@ PLANNING_LOCK = "planning"
 # Tax periods, deadlines and the planning horizon are defined for these run dates (year 1 broke month arithmetic).
 FIRST_RUN_DATE, LAST_RUN_DATE = date(1900, 1, 1), date(2999, 12, 31)
 PLANNING = "planning (plan-periods, bulk-start or rerun-client)"
-
-
-def parse_any_label(label: str) -> TaxPeriod:
-    """The period a label names, whatever its frequency (`2026-03`, `2026-Q1-FEB`, `2026-P04`, `2026`)."""
-    for frequency in (Frequency.FOUR_WEEKLY, Frequency.HALF_YEAR, Frequency.QUARTER, Frequency.MONTH, Frequency.YEAR):
-        try:
-            return parse_label(label, frequency)
-        except InvalidPeriod:
-            continue
-    raise PlanningError(f"{label!r} is not a period label; use e.g. 2026-03, 2026-Q1, 2026-Q1-FEB, 2026-P04, "
-                        "2026-H1 or 2026")
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day `months` earlier, clamped to the month's end (31 May − 3 months = 28/29 Feb)."""
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def template_for(templates: dict[str, WorkflowTemplate], product: Product) -> WorkflowTemplate:
