@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from sbrflow.flows.crm import import_crm
 from sbrflow.flows.intake import poll_returns
+from sbrflow.flows.outcome import fails_cleanly, run_name, today
 from sbrflow.flows.planning import plan_periods
 from sbrflow.integrations.simulator import SourceSimulator, returns_catalogue
 from sbrflow.tasks.approval_demo import demo_approvals
@@ -28,7 +29,8 @@ DEMO_RUN_DATE = date(2026, 11, 23)
 DEMO_REMINDER_DATE = date(2026, 11, 25)
 
 
-@flow(name="demo-office")
+@flow(name="demo-office", flow_run_name=run_name("demo-office", default=today))
+@fails_cleanly
 def demo_office() -> dict[str, dict[str, int]]:
     """Load the demo office and report what it holds; safe to run again (it only updates)."""
     # The office comes in the way a real one does: as a CRM workbook through the import-crm flow.

@@ -9,6 +9,7 @@ from prefect.artifacts import create_table_artifact
 from sbrflow.config.settings import get_settings
 from sbrflow.domain.errors import SourcesFailed  # re-exported: flows.intake.SourcesFailed
 from sbrflow.flows.matching import match_returns
+from sbrflow.flows.outcome import fails_cleanly, run_name
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import SourcePackage
 from sbrflow.tasks.intake import SourceNotFound, poll_source
@@ -30,7 +31,8 @@ def enabled_sources(source: str | None = None) -> list[str]:
     return names
 
 
-@flow(name="poll-returns")
+@flow(name="poll-returns", flow_run_name=run_name("poll", "source", default=lambda: "all"))
+@fails_cleanly
 def poll_returns(source: str | None = None) -> dict:
     """Fetch new returns from every enabled source package (or only `source`), store each once.
 

@@ -202,16 +202,19 @@ def request_pending_approvals(*, now: datetime | None = None) -> dict:
             .order_by(Case.id)
         ).all()
         made = blocked = informed = 0
+        no_recipient: list[int] = []  # the run's artifact names their clients
         templates = load_templates(get_settings().workflows_dir)  # once per run, not per case
         for case_id in case_ids:
             result = _make_request(session, session.get(Case, case_id), now, "system", templates)
             if "blocked" in result:
                 blocked += 1
+                no_recipient.append(case_id)
             elif result["presentation"] == Presentation.INFORMATION.value:
                 informed += 1
             else:
                 made += 1
-        return {"requested": made, "informed": informed, "blocked_no_recipient": blocked}
+        return {"requested": made, "informed": informed, "blocked_no_recipient": blocked,
+                "no_recipient_cases": no_recipient}
 
 
 def _system(via: str) -> str:

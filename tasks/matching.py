@@ -193,7 +193,8 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None,
     now = now or datetime.now(UTC)
     returns, listings = _pending_returns(session)
     if not returns:
-        return {"considered": 0, "matched": 0, "unmatched": {}, "corrections": 0, "cases_return_received": 0}
+        return {"considered": 0, "matched": 0, "unmatched": {}, "unmatched_named": {}, "corrections": 0,
+                "cases_return_received": 0}
     index = _index(session, returns)
     outcomes = [match_return(r, index, today=today) for r in returns]
     matched = [o for o in outcomes if o.matched]
@@ -201,7 +202,21 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None,
     _write_outcomes(session, outcomes, now)
     reasons = Counter(o.reason_code.value for o in outcomes if not o.matched)
     return {"considered": len(returns), "matched": len(matched), "unmatched": dict(sorted(reasons.items())),
-            **attached}
+            "unmatched_named": _named(session, [o for o in outcomes if not o.matched]), **attached}
+
+
+def _named(session: Session, unmatched: list[MatchOutcome], listed: int = 20) -> dict[str, list[str]]:
+    """Per reason code, the first `listed` unmatched returns as an operator finds them: the client's number
+    when the return was tied to a client, else `return <id>` (never its fiscal id: it may hold a BSN)."""
+    first: dict[str, list[MatchOutcome]] = defaultdict(list)
+    for outcome in unmatched:
+        if outcome.reason_code is not None and len(first[outcome.reason_code.value]) < listed:
+            first[outcome.reason_code.value].append(outcome)
+    ids = {o.client_id for found in first.values() for o in found if o.client_id is not None}
+    numbers = dict(session.execute(sa.select(Client.id, Client.client_number).where(Client.id.in_(ids)))) \
+        if ids else {}
+    return {code: [numbers[o.client_id] if o.client_id in numbers else f"return {o.return_id}" for o in found]
+            for code, found in sorted(first.items())}
 
 
 @task(name="match-pending-returns")

@@ -192,3 +192,19 @@ def _as_dict(m: Message, attention: str | None) -> dict[str, Any]:
             "recipient": m.recipient, "subject": m.subject, "message_id": m.message_id, "attempts": m.attempts,
             "last_error": m.last_error, "created_at": iso(m.created_at), "sent_at": iso(m.sent_at),
             "next_attempt_at": iso(m.next_attempt_at), "due_on": iso(m.due_on), "work_list_of": attention}
+
+
+def read_failed_since(since: datetime, limit: int) -> tuple[list[str], int]:
+    """Messages failed since `since` (a send-messages run's start): the first `limit` as `1002 vat_return 2026-10`
+    (the case's client, product and period) or `message <id>` (a staff digest), and how many failed."""
+    from sbrflow.domain.messages import MessageState
+
+    failed = sa.and_(Message.state == MessageState.FAILED, Message.updated_at >= since)
+    with unit_of_work() as session:
+        total = session.scalar(sa.select(sa.func.count()).select_from(Message).where(failed)) or 0
+        rows = session.execute(
+            sa.select(Message.id, Client.client_number, Case.product, Case.period_label)
+            .outerjoin(Case, Case.id == Message.case_id).outerjoin(Client, Client.id == Case.client_id)
+            .where(failed).order_by(Client.client_number, Message.id).limit(limit)).all()
+    return [f"{number} {product.value if hasattr(product, 'value') else product} {label}" if number
+            else f"message {message_id}" for message_id, number, product, label in rows], total

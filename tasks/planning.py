@@ -38,6 +38,8 @@ from sbrflow.tasks.readiness import load_client_facts
 log = logging.getLogger(__name__)
 
 DRY_RUN_LISTING = 500
+# A run's artifact names this many clients behind a count that needs action, then says how many more.
+LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,11 @@ def plan(session: Session, scope: Scope) -> dict:
         totals["unblocked"] = cases.unblock(session, case_conditions, start_states)
         if scope.start:
             cases.start(session, case_conditions)
+        # Which clients are blocked, per product × period (the first LISTED): what an operator acts on.
+        named = cases.blocked_clients(session, case_conditions,
+                                      [(r["product"], r["period"]) for r in rows if r["blocked"]], LISTED)
+        for r in rows:
+            r["blocked_clients"], r["blocked_total"] = named.get((r["product"], r["period"]), ([], 0))
         clock.lap("write")
     cases.drop_temp_tables(session)
     result["seconds"] = clock.laps
@@ -353,7 +360,18 @@ def rerun_client_task(run_date: date, client_number: str, product: Product | Non
                   period=parse_any_label(period_label) if period_label else None, client_numbers=(client_number,))
     with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         _require_client(session, client_number)
-        return plan(session, scope)
+        summary = plan(session, scope)
+        # Each case of the client in the scope, as it stands after the rerun (the rerun's artifact).
+        planned = {(r["product"], r["period"]) for r in summary["rows"]}
+        summary["cases"] = [
+            {"product": c["product"], "period": c["period_label"], "state": c["state"],
+             "blocked_reasons": ", ".join(sorted({r["code"] for r in c["blocked_reasons"] or []}))}
+            for c in cases.list_cases(session, client_number=client_number,
+                                      product=Product(product).value if product else None,
+                                      period_label=scope.period.label if scope.period else None, limit=1000)
+            if (c["product"], c["period_label"]) in planned
+        ]
+        return summary
 
 
 def _selected_anything(summary: dict) -> bool:

@@ -204,8 +204,10 @@ def test_the_message_fills_amount_reference_and_link(db, tmp_path, monkeypatch, 
 
 
 def test_pending_cases_with_the_client_get_one_request_each_and_a_second_pass_makes_none(office):
-    assert request_pending_approvals(now=NOW) == {"requested": 1, "informed": 0, "blocked_no_recipient": 0}
-    assert request_pending_approvals(now=NOW) == {"requested": 0, "informed": 0, "blocked_no_recipient": 0}
+    assert request_pending_approvals(now=NOW) == {"requested": 1, "informed": 0, "blocked_no_recipient": 0,
+                                                  "no_recipient_cases": []}
+    assert request_pending_approvals(now=NOW) == {"requested": 0, "informed": 0, "blocked_no_recipient": 0,
+                                                  "no_recipient_cases": []}
 
 
 def test_matching_a_corrected_return_voids_the_open_request_in_the_database(office, sample_bytes):
