@@ -213,7 +213,7 @@ def _named(session: Session, unmatched: list[MatchOutcome], listed: int = 20) ->
         if outcome.reason_code is not None and len(first[outcome.reason_code.value]) < listed:
             first[outcome.reason_code.value].append(outcome)
     ids = {o.client_id for found in first.values() for o in found if o.client_id is not None}
-    numbers = dict(session.execute(sa.select(Client.id, Client.client_number).where(Client.id.in_(ids)))) \
+    numbers = dict(session.execute(sa.select(Client.id, Client.client_number).where(Client.id.in_(ids))).all()) \
         if ids else {}
     return {code: [numbers[o.client_id] if o.client_id in numbers else f"return {o.return_id}" for o in found]
             for code, found in sorted(first.items())}
