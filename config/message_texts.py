@@ -38,8 +38,9 @@ PLACEHOLDERS: dict[MessageReason, frozenset[str]] = {
     MessageReason.SUBMISSION_FAILED: frozenset(_STAFF_CASE | {"error"}),
 }
 # Placeholders a subject line may use: none of them is personal data.
-SUBJECT_SAFE = frozenset({"office_name", "presentation", "product_name", "period_label", "case_ref", "count", "run_date", "reminder_number",
-                          "reminder_max", "deadline", "days_left", "stage_name", "expires_on"})
+SUBJECT_SAFE = frozenset({"office_name", "presentation", "product_name", "period_label", "case_ref", "count",
+                          "run_date", "reminder_number", "reminder_max", "deadline", "days_left", "stage_name",
+                          "expires_on"})
 
 _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
            "november", "december")

@@ -70,7 +70,9 @@ _CLIENT_STATUSES: dict[ClientStatus, tuple[str, ...]] = {
         "acceptatie administratief", "acceptance administration", "acceptatie centrale administratie",
         "centrale administratie",
     ),
-    ClientStatus.CLIENT: ("Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer", "klanten"),
+    ClientStatus.CLIENT: (
+        "Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer", "klanten",
+    ),
     ClientStatus.FORMER_CLIENT: (
         "Geen klant meer", "Oud-klant", "Ex-klant", "Former client", "oud-cliënt", "ex-cliënt", "ex-client",
         "voormalig klant", "voormalige klant", "beëindigd", "vertrokken", "geen cliënt meer",

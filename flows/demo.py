@@ -88,7 +88,8 @@ def send_demo_messages() -> dict[str, int]:
     if received:
         create_markdown_artifact(
             key="demo-messages",
-            markdown="\n".join(["| to | subject |", "|---|---|"] + [f"| {to} | {subject} |" for to, subject in received]),
+            markdown="\n".join(["| to | subject |", "|---|---|"]
+                               + [f"| {to} | {subject} |" for to, subject in received]),
             description="What the demo's in-process SMTP server received",
         )
     return {"client_reminders": reminders["client_reminders"], "escalations": reminders["escalations"],

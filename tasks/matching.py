@@ -267,8 +267,9 @@ def assign_manually(session: Session, document_id: int, client_number: str, *, p
     match.status, match.client_id, match.case_id = MatchStatus.MATCHED, client.id, case.id
     match.reason_code, match.reason, match.method, match.matched_at = None, None, MatchMethod.MANUAL, now
     session.add(AuditEvent(occurred_at=now, actor=actor, action="return.assign", subject_type="tax_return_document",
-                           subject_id=doc.id, case_id=case.id, details={"client_number": client_number, "case_id": case.id,
-                                                       "period_label": case.period_label}))
+                           subject_id=doc.id, case_id=case.id,
+                           details={"client_number": client_number, "case_id": case.id,
+                                    "period_label": case.period_label}))
     return {"document_id": doc.id, "client_number": client_number, "case_id": case.id,
             "period_label": case.period_label, **attached}
 

@@ -75,13 +75,13 @@ def queue_messages(session: Session, rows: list[dict[str, Any]]) -> int:
 
 def queue_message(session: Session, *, reason: MessageReason, dedup_key: str, recipient: str,
                   values: dict[str, Any], recipient_kind: RecipientKind, case_id: int | None = None,
-                  approval_request_id: int | None = None, person_id: int | None = None, team_member_id: int | None = None,
-                  due_on: date | None = None) -> bool:
+                  approval_request_id: int | None = None, person_id: int | None = None,
+                  team_member_id: int | None = None, due_on: date | None = None) -> bool:
     """Queue one message in the caller's transaction (so it exists exactly when the change that causes it
     is committed). `dedup_key` is its identity: queueing it again is a no-op. True when it is new."""
     row = message_row(reason=reason, dedup_key=dedup_key, recipient=recipient, values=values,
-                      recipient_kind=recipient_kind, case_id=case_id, approval_request_id=approval_request_id, person_id=person_id,
-                      team_member_id=team_member_id, due_on=due_on)
+                      recipient_kind=recipient_kind, case_id=case_id, approval_request_id=approval_request_id,
+                      person_id=person_id, team_member_id=team_member_id, due_on=due_on)
     return queue_messages(session, [row]) == 1
 
 

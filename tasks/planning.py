@@ -273,7 +273,8 @@ def plan(session: Session, scope: Scope) -> dict:
         listing = sorted(
             [(number, str(p), label, "create", codes)
              for number, p, label, codes in cases.list_missing(session, candidate_conditions, DRY_RUN_LISTING)]
-            + [(numbers[cid], p, label, "start", blocks.get((cid, p))) for cid, p, label, _ in undecided[:DRY_RUN_LISTING]]
+            + [(numbers[cid], p, label, "start", blocks.get((cid, p)))
+               for cid, p, label, _ in undecided[:DRY_RUN_LISTING]]
         )[:DRY_RUN_LISTING]
         result["would_create"] = [
             {"client_number": number, "product": product, "period": label, "action": action,
@@ -331,8 +332,8 @@ def bulk_start_task(run_date: date, product: Product, period_label: str, client_
                     force: bool = False) -> dict:
     """Create and start the cases of one product and period for the selected clients.
 
-    Refused (PlanningError, nothing written) unless `force` (a dry run only lists): a period that has not ended yet (its return
-    cannot be made), and a selection with no client (e.g. payroll for a quarter nobody files quarterly).
+    Refused (PlanningError, nothing written) unless `force` (a dry run only lists): a period that has not ended
+    yet (its return cannot be made), and a selection with no client (e.g. payroll for a quarter nobody files quarterly).
     """
     period = parse_any_label(period_label)
     if period.end > run_date and not (force or dry_run):
