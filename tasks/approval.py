@@ -182,7 +182,7 @@ def request_approval(case_id: int, *, now: datetime | None = None, via: str = "s
     with unit_of_work() as session:
         case = session.get(Case, case_id, with_for_update=True)
         if case is None:
-            raise NotFound(f"no case {case_id} (see: sbrflow cases)")
+            raise NotFound(f"case {case_id} not found")
         return _make_request(session, case, now, via)
 
 
