@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-
 crm_app = typer.Typer(help="The office's CRM: import and export the workbook, check readiness.", no_args_is_help=True)
 
 
@@ -25,7 +24,8 @@ def import_command(
     paths: Annotated[list[Path], typer.Argument(help="An .xlsx workbook, a folder of .csv files, or the .csv files.")],
     partial: Annotated[bool, typer.Option("--partial", help="Write the valid rows; report the rest.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
-    report: Annotated[Path | None, typer.Option("--report", help="Also write the report to REPORT.xlsx or .csv.")] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the report to REPORT.xlsx or .csv.")] = None,
 ) -> None:
     """Import the CRM workbook: all or nothing (exit 1 and the full list of errors), unless --partial."""
     from sbrflow.integrations.crm.report import write_report
@@ -99,7 +99,8 @@ def check_command(
             if client["ready"]:
                 typer.echo(f"{client['client_number']:>10}  {client['name']}: ready")
             for problem in client["problems"]:
-                typer.echo(f"{client['client_number']:>10}  {client['name']}: {problem['reason']}: {problem['message']}")
+                typer.echo(f"{client['client_number']:>10}  {client['name']}: "
+                           f"{problem['reason']}: {problem['message']}")
         ready = sum(1 for client in clients if client["ready"])
         typer.echo(f"{ready} of {len(clients)} clients ready")
     raise typer.Exit(0 if result["ready"] else 1)

@@ -1,4 +1,5 @@
-"""`sbrflow crm status | register | work-stop | document | pseudo-ubo | same-address`: the client record beyond the workbook.
+"""`sbrflow crm status | register | work-stop | document | pseudo-ubo | same-address`: the client record beyond
+the workbook.
 
 Thin: each command calls one task-layer function (tasks/crm_status.py, tasks/crm_structure.py) and prints.
 """
@@ -33,7 +34,8 @@ def _errors() -> Iterator[None]:
 
 def status_command(
     client: Annotated[str, typer.Argument(help="Client number.")],
-    to: Annotated[str | None, typer.Option("--to", help="The next status, Dutch or English (e.g. 'ter goedkeuring').")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="The next status, Dutch or English (e.g. 'ter goedkeuring').")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Code of the team member taking the step.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="Why; kept in the status log.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -72,7 +74,8 @@ def register_command(
     name: Annotated[str, typer.Option("--name", help="Name of the company or person.")],
     kind: Annotated[str, typer.Option("--type", help="Bedrijf or Persoon (Relatie-Bedrijf/-Persoon for a relation).")],
     by: Annotated[str, typer.Option("--by", help="Code of the team member registering it.")],
-    status: Annotated[str, typer.Option("--status", help="Prospect (default), Suspect, Klantaanvraag or Relatie.")] = "prospect",
+    status: Annotated[
+        str, typer.Option("--status", help="Prospect (default), Suspect, Klantaanvraag or Relatie.")] = "prospect",
 ) -> None:
     """Register a new client: it starts as Prospect or Klantaanvraag, never as Klant."""
     from sbrflow.tasks.crm_status import register_client
@@ -99,9 +102,11 @@ def work_stop_command(
 
 def document_command(
     client: Annotated[str, typer.Argument(help="Client number.")],
-    kind: Annotated[str, typer.Argument(help="Opdrachtbevestiging (engagement_letter) or KvK-uittreksel (kvk_extract).")],
+    kind: Annotated[
+        str, typer.Argument(help="Opdrachtbevestiging (engagement_letter) or KvK-uittreksel (kvk_extract).")],
     file: Annotated[Path | None, typer.Option("--file", help="The document file; stored under var/documents.")] = None,
-    reference: Annotated[str | None, typer.Option("--reference", help="Or: its id in the office's document system.")] = None,
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Or: its id in the office's document system.")] = None,
     dated: Annotated[str | None, typer.Option("--dated", help="Date of the document (YYYY-MM-DD).")] = None,
 ) -> None:
     """Register an acceptance document of a client (a file, or a reference to the office's document system)."""

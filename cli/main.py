@@ -22,7 +22,7 @@ from sbrflow.cli.simulate import simulate_app
 from sbrflow.cli.sources import sources_app
 from sbrflow.cli.submissions import digipoort_app, register_case_commands, register_simulator, submissions_app
 from sbrflow.cli.team import team_app
-from sbrflow.domain.errors import NotFound, SbrflowError
+from sbrflow.domain.errors import ConfigurationError, NotFound, SbrflowError
 
 # Each area of the command line lives in its own module cli/<area>.py and is registered here.
 
@@ -124,11 +124,7 @@ def main() -> None:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SbrflowError as exc:
-        # Imported here, not at the top: settings pull in pydantic and SQLAlchemy, which `--help` never needs.
-        # A ConfigurationError was raised by that module, so it is loaded already and this import is free.
-        from sbrflow.config.settings import ConfigurationError
-
-        if isinstance(exc, ConfigurationError):
+        if type(exc) is ConfigurationError:  # a setting (SBRFLOW_…) sbrflow cannot use: exit 2, as before
             typer.echo(f"error: {exc}", err=True)
             sys.exit(2)
         # One line, even for errors that list several problems (a template's, a workbook's).

@@ -58,7 +58,8 @@ def show(
         typer.echo(json.dumps(result))
         return
     names = {"label": "period", "start": "start", "end": "end", "period_code": "period code",
-             "deadline": "deadline", "deadline_effective": "effective deadline", "payment_reference": "payment reference"}
+             "deadline": "deadline", "deadline_effective": "effective deadline",
+             "payment_reference": "payment reference"}
     for key, name in names.items():
         value = result[key]
         if key == "payment_reference" and value is not None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import typer
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import InputError
 
 simulate_app = typer.Typer(help="Simulators of the outside world, for trying sbrflow out.", no_args_is_help=True)
 
 
-class SimulatorOptionError(SbrflowError):
+class SimulatorOptionError(InputError):
     """The simulator cannot start with these options."""
 
 

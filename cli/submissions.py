@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 
-
 submissions_app = typer.Typer(help="Deliveries of approved returns to Digipoort.", no_args_is_help=True)
 digipoort_app = typer.Typer(help="Digipoort (WUS 2.0) tools.", no_args_is_help=True)
 
@@ -118,7 +117,8 @@ def register_simulator(simulate_app: typer.Typer) -> None:
     def digipoort(
         port: int = typer.Option(8443, "--port", help="Port to listen on (0: any free port)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
-        pki_dir: Path = typer.Option(Path("var/digipoort-pki"), "--pki", help="Folder of the test CA and certificates."),
+        pki_dir: Path = typer.Option(Path("var/digipoort-pki"), "--pki",
+                                     help="Folder of the test CA and certificates."),
         error_rate: float = typer.Option(0.0, "--error-rate", min=0, max=1, help="Share of requests answered 503."),
         slow_rate: float = typer.Option(0.0, "--slow-rate", min=0, max=1, help="Share of requests answered slowly."),
         slow_seconds: float = typer.Option(2.0, "--slow-seconds", min=0, help="How slow a slow answer is."),

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import ConfigurationError
 from sbrflow.domain.messages import MessageReason
 
 DEFAULT_DIRECTORY = Path(__file__).with_name("messages")
@@ -38,14 +38,15 @@ PLACEHOLDERS: dict[MessageReason, frozenset[str]] = {
     MessageReason.SUBMISSION_FAILED: frozenset(_STAFF_CASE | {"error"}),
 }
 # Placeholders a subject line may use: none of them is personal data.
-SUBJECT_SAFE = frozenset({"office_name", "presentation", "product_name", "period_label", "case_ref", "count", "run_date", "reminder_number",
-                          "reminder_max", "deadline", "days_left", "stage_name", "expires_on"})
+SUBJECT_SAFE = frozenset({"office_name", "presentation", "product_name", "period_label", "case_ref", "count",
+                          "run_date", "reminder_number", "reminder_max", "deadline", "days_left", "stage_name",
+                          "expires_on"})
 
 _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
            "november", "december")
 
 
-class MessageTemplateError(SbrflowError):
+class MessageTemplateError(ConfigurationError):
     """A message text that cannot be used; the message names the file and what is wrong."""
 
 

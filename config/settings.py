@@ -11,14 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import ConfigurationError  # re-exported: config.settings.ConfigurationError
 
 ENV_PREFIX = "SBRFLOW_"
 DEFAULT_DATABASE_URL = "sqlite:///./var/sbrflow.db"
-
-
-class ConfigurationError(SbrflowError):
-    """A setting has a value sbrflow cannot use; the message names the variable."""
 
 
 class Settings(BaseSettings):
@@ -69,7 +65,10 @@ class Settings(BaseSettings):
     )
     # Messages (issue 13): the outbox is sent over SMTP by send-messages.
     smtp_host: str = Field("localhost", description="SMTP server that sends the office's mail.")
-    smtp_port: int = Field(0, ge=0, le=65535, description="SMTP port; 0 = 465 with SMTP_SSL, 587 with STARTTLS, else 25.")
+    smtp_port: int = Field(
+        0, ge=0, le=65535,
+        description="SMTP port; 0 = 465 with SMTP_SSL, 587 with STARTTLS, else 25.",
+    )
     smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS (port 587).")
     smtp_ssl: bool = Field(False, description="Connect with implicit TLS (SMTPS, port 465).")
     smtp_user: str | None = Field(None, description="SMTP AUTH user name (no AUTH when empty).")
@@ -84,14 +83,26 @@ class Settings(BaseSettings):
     )
     message_batch_size: int = Field(100, ge=1, le=10000, description="Messages claimed and sent over one connection.")
     smtp_max_attempts: int = Field(8, ge=1, le=100, description="Transient failures before a message is failed.")
-    smtp_retry_delay: float = Field(60.0, ge=0, description="Seconds before the first retry of a message; doubles, max 1 h.")
-    client_reminder_days: int = Field(3, ge=1, le=365, description="Days after an approval request (and between reminders) before a reminder.")
+    smtp_retry_delay: float = Field(
+        60.0, ge=0,
+        description="Seconds before the first retry of a message; doubles, max 1 h.",
+    )
+    client_reminder_days: int = Field(
+        3, ge=1, le=365,
+        description="Days after an approval request (and between reminders) before a reminder.",
+    )
     client_reminder_max: int = Field(3, ge=0, le=50, description="Most reminders one approval request gets.")
-    stage_reminder_days: int = Field(5, ge=1, le=365, description="A stage open longer than this goes into its assignee's daily digest.")
-    escalation_days: int = Field(5, ge=0, le=365, description="Escalate to the relatiebeheerder this many days before the effective deadline.")
+    stage_reminder_days: int = Field(
+        5, ge=1, le=365,
+        description="A stage open longer than this goes into its assignee's daily digest.",
+    )
+    escalation_days: int = Field(
+        5, ge=0, le=365,
+        description="Escalate to the relatiebeheerder this many days before the effective deadline.",
+    )
 
     @model_validator(mode="after")
-    def _one_tls_mode(self) -> "Settings":
+    def _one_tls_mode(self) -> Settings:
         if self.smtp_ssl and self.smtp_starttls:
             raise ValueError("SBRFLOW_SMTP_SSL and SBRFLOW_SMTP_STARTTLS exclude each other; set one")
         return self
@@ -128,7 +139,10 @@ class Settings(BaseSettings):
     digipoort_status_url: str = Field(
         "https://127.0.0.1:8443/wus/2.0/statusinformatieservice/1.2", description="StatusinformatieService endpoint."
     )
-    digipoort_cert_file: Path | None = Field(None, description="The office's certificate (PEM): TLS client and signature.")
+    digipoort_cert_file: Path | None = Field(
+        None,
+        description="The office's certificate (PEM): TLS client and signature.",
+    )
     digipoort_key_file: Path | None = Field(None, description="Its private key (PEM, unencrypted; keep it 0600).")
     digipoort_ca_file: Path | None = Field(None, description="CA bundle to trust Digipoort's server certificate with.")
     digipoort_connect_timeout: float = Field(5.0, gt=0, description="Seconds to connect to Digipoort.")
@@ -139,7 +153,8 @@ class Settings(BaseSettings):
 
     # Hardening (issue 18): named locks in our database keep two runs of one job apart.
     lock_wait: float = Field(
-        60.0, ge=0, description="Seconds a poll, import, plan or match waits for the run holding its lock, then gives up."
+        60.0, ge=0,
+        description="Seconds a poll, import, plan or match waits for the run holding its lock, then gives up.",
     )
     lock_ttl: float = Field(
         120.0, ge=5, description="SQLite: a lock whose heartbeat stopped this many seconds ago is taken over."

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from sbrflow.domain.approval import Presentation
 from sbrflow.domain.client_message import PLACEHOLDERS
@@ -147,8 +148,8 @@ def _where(loc: tuple[Any, ...], raw: Any) -> str:
     return f"{prefix}, field '{field}'" if prefix else f"field '{field}'"
 
 
-def _message(error: dict[str, Any]) -> str:
-    if error["type"] == "value_error":  # our own validators: drop pydantic's "Value error, " prefix
+def _message(error: ErrorDetails) -> str:
+    if error["type"] == "value_error" and "ctx" in error:  # our own validators: drop pydantic's "Value error, "
         return str(error["ctx"]["error"])
     return error["msg"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sbrflow.domain.enums import NON_CLIENT_STATUSES, ClientStatus
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import Refused
 
 S = ClientStatus
 
@@ -49,7 +49,7 @@ STEPS: dict[tuple[ClientStatus, ClientStatus], Permission] = {
 INITIAL_STATUSES = frozenset({S.SUSPECT, S.PROSPECT, S.CLIENT_REQUEST, S.RELATION, S.OWN_SERVICE_PROVIDER})
 
 
-class AcceptanceError(SbrflowError, ValueError):
+class AcceptanceError(Refused, ValueError):
     """A status change that is not a step of the path, or that this member may not take."""
 
 

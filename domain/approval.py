@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import Refused
 
 # 32 random bytes = 256 bits (the issue asks for at least 128), URL-safe base64 without padding.
 TOKEN_BYTES = 32
@@ -81,7 +81,7 @@ ALLOWED: dict[Presentation, frozenset[Decision]] = {
 ACCEPTING: frozenset[Decision] = frozenset({Decision.APPROVED, Decision.SIGNED, Decision.INFORMED})
 
 
-class ApprovalError(SbrflowError):
+class ApprovalError(Refused):
     """A problem with an approval request or decision that the user can act on."""
 
 

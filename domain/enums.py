@@ -77,6 +77,13 @@ class Tax(StrEnum):
     LH = "LH"
 
 
+# The one mapping product ↔ tax: the tax a product's returns are filed under (and whose deadline rule its
+# periods follow, domain/periods.py), and back, the product a received return of a tax is for (matching).
+# The other products have no tax here: their cases carry no deadline and no SBR return is matched to them.
+PRODUCT_TAX: dict[Product, Tax] = {Product.VAT_RETURN: Tax.OB, Product.PAYROLL_RETURN: Tax.LH}
+PRODUCT_OF_TAX: dict[Tax, Product] = {tax: product for product, tax in PRODUCT_TAX.items()}
+
+
 class LegalForm(StrEnum):
     """Rechtsvorm of a client."""
 

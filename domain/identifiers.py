@@ -8,7 +8,7 @@ is wrong and what a valid one looks like. Checks come from python-stdnum (DESIGN
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from stdnum import iban as _iban
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, ValidationError
@@ -213,7 +213,7 @@ def normalize_kvk(value: object) -> str:
     return text
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bban_format(country: str) -> re.Pattern[str] | None:
     """The BBAN structure of a country's IBANs, looked up once per country (stdnum's registry)."""
     try:

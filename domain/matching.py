@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from sbrflow.domain.enums import ClientStatus, Frequency, Product, Tax
+from sbrflow.domain.enums import PRODUCT_OF_TAX, ClientStatus, Frequency, Product, Tax  # PRODUCT_OF_TAX: re-exported
 from sbrflow.domain.errors import InvalidIdentifier, InvalidPeriod
 from sbrflow.domain.identifiers import (
     mask_identifier,
@@ -34,9 +34,6 @@ class MatchReason(StrEnum):
     PERIOD_MISMATCH = "period_mismatch"
     NO_CASE = "no_case"
     CASE_CLOSED = "case_closed"
-
-
-PRODUCT_OF_TAX = {Tax.OB: Product.VAT_RETURN, Tax.LH: Product.PAYROLL_RETURN}
 
 
 @dataclass(frozen=True, slots=True)

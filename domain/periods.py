@@ -23,7 +23,7 @@ import holidays
 from holidays.constants import OPTIONAL, PUBLIC
 
 from sbrflow.domain.enums import Frequency, Tax
-from sbrflow.domain.errors import InvalidPeriod
+from sbrflow.domain.errors import InvalidPeriod, PlanningError
 
 _ONE_DAY = timedelta(days=1)
 _PER_YEAR = {
@@ -341,3 +341,26 @@ def apply_termijnenwet(day: date, extra_holidays: Iterable[date] = ()) -> date:
     while day.weekday() >= 5 or day in atw_holidays(day.year) or day in extra:
         day += _ONE_DAY
     return day
+
+
+def parse_any_label(label: str) -> TaxPeriod:
+    """The period a label names, whatever its frequency (`2026-03`, `2026-Q1-FEB`, `2026-P04`, `2026`)."""
+    for frequency in (Frequency.FOUR_WEEKLY, Frequency.HALF_YEAR, Frequency.QUARTER, Frequency.MONTH, Frequency.YEAR):
+        try:
+            return parse_label(label, frequency)
+        except InvalidPeriod:
+            continue
+    raise PlanningError(f"{label!r} is not a period label; use e.g. 2026-03, 2026-Q1, 2026-Q1-FEB, 2026-P04, "
+                        "2026-H1 or 2026")
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, clamped to the month's end (31 May − 3 months = 28/29 Feb)."""
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -42,7 +42,7 @@ from typing import Any
 
 from sbrflow.domain.case_states import CaseState, StageState
 from sbrflow.domain.enums import Role
-from sbrflow.domain.errors import NotFound, SbrflowError
+from sbrflow.domain.errors import NotFound, Refused
 
 ROLE_MISSING = "role_missing"  # the blocked reason routing sets (same code as domain.readiness.Reason)
 
@@ -56,7 +56,7 @@ UNDER_WAY: frozenset[CaseState] = frozenset({
 })
 
 
-class RoutingRefused(SbrflowError):
+class RoutingRefused(Refused):
     """A routing action that is not allowed now; the message says why (one line)."""
 
 

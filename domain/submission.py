@@ -67,5 +67,6 @@ def judge(codes_so_far: Sequence[tuple[str, datetime | None, str | None, str | N
             since = None  # it moved on after the 420
     if since is not None and now - since > timedelta(hours=codes.RETRY_WINDOW_HOURS):
         return Verdict(codes.Outcome.FAILED, since, "420",
-                       codes.meaning("420") + f" Still not delivered {codes.RETRY_WINDOW_HOURS} hours after the first 420.")
+                       codes.meaning("420")
+                       + f" Still not delivered {codes.RETRY_WINDOW_HOURS} hours after the first 420.")
     return Verdict(codes.Outcome.RETRYING if since else codes.Outcome.IN_PROGRESS, since)

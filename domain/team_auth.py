@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import Refused
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -30,7 +30,7 @@ class SignInFailure(StrEnum):
     LOCKED = "locked"  # too many failed attempts; try again later
 
 
-class TeamAuthError(SbrflowError):
+class TeamAuthError(Refused):
     """A team account problem the user can act on (a weak password, an unknown member code)."""
 
 

@@ -70,7 +70,8 @@ VAT_SECTIONS: tuple[Section, ...] = (
     )),
     Section("4", "Prestaties vanuit het buitenland aan u verricht", (
         Rubriek("4a", "Leveringen/diensten uit landen buiten de EU",
-                "TurnoverFromTaxedSuppliesFromCountriesOutsideTheEC", "ValueAddedTaxOnSuppliesFromCountriesOutsideTheEC"),
+                "TurnoverFromTaxedSuppliesFromCountriesOutsideTheEC",
+                "ValueAddedTaxOnSuppliesFromCountriesOutsideTheEC"),
         Rubriek("4b", "Leveringen/diensten uit landen binnen de EU",
                 "TurnoverFromTaxedSuppliesFromCountriesWithinTheEC", "ValueAddedTaxOnSuppliesFromCountriesWithinTheEC"),
     )),
@@ -119,7 +120,8 @@ def vat_form(totals: Mapping[str, Decimal]) -> tuple[FormSection, ...]:
             vat = totals.get(r.vat) if r.vat else None
             if r.code == "5c":
                 owed, on_input = totals.get("ValueAddedTaxOwed"), totals.get("ValueAddedTaxOnInput")
-                vat = (owed or Decimal(0)) - (on_input or Decimal(0)) if owed is not None or on_input is not None else None
+                vat = ((owed or Decimal(0)) - (on_input or Decimal(0))
+                       if owed is not None or on_input is not None else None)
             lines.append(FormLine(
                 code=r.code, label=r.label,
                 turnover=totals.get(r.turnover) if r.turnover else None, vat=vat,

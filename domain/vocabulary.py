@@ -24,12 +24,12 @@ from sbrflow.domain.enums import (
     RelationType,
     Role,
 )
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import InputError
 
 E = TypeVar("E", bound=StrEnum)
 
 
-class UnknownWord(SbrflowError, ValueError):
+class UnknownWord(InputError):
     """A cell holds a word that is not in the vocabulary of its column."""
 
     def __init__(self, vocabulary: str, value: object, accepted: Iterable[str]) -> None:
@@ -70,7 +70,9 @@ _CLIENT_STATUSES: dict[ClientStatus, tuple[str, ...]] = {
         "acceptatie administratief", "acceptance administration", "acceptatie centrale administratie",
         "centrale administratie",
     ),
-    ClientStatus.CLIENT: ("Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer", "klanten"),
+    ClientStatus.CLIENT: (
+        "Klant", "Cliënt", "client", "actief", "actieve klant", "klant actief", "customer", "klanten",
+    ),
     ClientStatus.FORMER_CLIENT: (
         "Geen klant meer", "Oud-klant", "Ex-klant", "Former client", "oud-cliënt", "ex-cliënt", "ex-client",
         "voormalig klant", "voormalige klant", "beëindigd", "vertrokken", "geen cliënt meer",

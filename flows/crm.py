@@ -7,14 +7,15 @@ import re
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import InputError
 from sbrflow.flows.matching import match_returns
+from sbrflow.flows.outcome import fails_cleanly, run_name
 from sbrflow.tasks.crm_import import OUTCOMES, ImportReport, import_crm_workbook
 
 ARTIFACT_KEY = "crm-import-report"
 
 
-class ImportRejected(SbrflowError):
+class ImportRejected(InputError):
     """An all-or-nothing import found errors and wrote nothing; the report artifact lists them."""
 
 
@@ -37,7 +38,8 @@ def report_table(report: ImportReport) -> list[dict[str, object]]:
     return summary + problems
 
 
-@flow(name="import-crm")
+@flow(name="import-crm", flow_run_name=run_name("import-crm", "path"))
+@fails_cleanly
 def import_crm(path: str, partial: bool = False, dry_run: bool = False) -> dict[str, object]:
     """Import the office's CRM workbook (.xlsx, or a folder of .csv files) and publish the report.
 

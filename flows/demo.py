@@ -9,18 +9,19 @@ from prefect.artifacts import create_markdown_artifact
 
 from sbrflow.flows.crm import import_crm
 from sbrflow.flows.intake import poll_returns
+from sbrflow.flows.outcome import fails_cleanly, run_name, today
 from sbrflow.flows.planning import plan_periods
 from sbrflow.integrations.simulator import SourceSimulator, returns_catalogue
 from sbrflow.tasks.approval_demo import demo_approvals
-from sbrflow.tasks.returns_reads import disable_source
 from sbrflow.tasks.demo import (
     complete_demo_office,
     demo_returns,
     register_demo_source,
-    walk_demo_cases,
     summarise_office,
+    walk_demo_cases,
     write_demo_workbook,
 )
+from sbrflow.tasks.returns_reads import disable_source
 
 # The demo plans as of a fixed day, so its output (and the periods later demo steps use) is stable.
 DEMO_RUN_DATE = date(2026, 11, 23)
@@ -28,7 +29,8 @@ DEMO_RUN_DATE = date(2026, 11, 23)
 DEMO_REMINDER_DATE = date(2026, 11, 25)
 
 
-@flow(name="demo-office")
+@flow(name="demo-office", flow_run_name=run_name("demo-office", default=today))
+@fails_cleanly
 def demo_office() -> dict[str, dict[str, int]]:
     """Load the demo office and report what it holds; safe to run again (it only updates)."""
     # The office comes in the way a real one does: as a CRM workbook through the import-crm flow.
@@ -86,7 +88,8 @@ def send_demo_messages() -> dict[str, int]:
     if received:
         create_markdown_artifact(
             key="demo-messages",
-            markdown="\n".join(["| to | subject |", "|---|---|"] + [f"| {to} | {subject} |" for to, subject in received]),
+            markdown="\n".join(["| to | subject |", "|---|---|"]
+                               + [f"| {to} | {subject} |" for to, subject in received]),
             description="What the demo's in-process SMTP server received",
         )
     return {"client_reminders": reminders["client_reminders"], "escalations": reminders["escalations"],

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from sbrflow.domain.errors import ConfigurationError
+
 # The repository root is the package root (pyproject package-dir), so prefect.yaml sits next to flows/;
 # it is package data too, so an installed sbrflow (the container) finds it here.
 PREFECT_YAML = Path(__file__).resolve().parent.parent / "prefect.yaml"
@@ -75,7 +77,7 @@ def schedule_of(entry: dict[str, Any]) -> Any:
         return Interval(timedelta(seconds=float(entry["interval"])), anchor, timezone, **common)
     if "rrule" in entry:
         return RRule(entry["rrule"], timezone=timezone, **common)
-    raise ValueError(f"prefect.yaml: schedule {entry!r} has no cron, interval or rrule")
+    raise ConfigurationError(f"prefect.yaml: schedule {entry!r} has no cron, interval or rrule")
 
 
 def load_flow(entrypoint: str) -> Any:

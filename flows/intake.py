@@ -7,23 +7,13 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from sbrflow.config.settings import get_settings
+from sbrflow.domain.errors import SourcesFailed  # re-exported: flows.intake.SourcesFailed
 from sbrflow.flows.matching import match_returns
+from sbrflow.flows.outcome import fails_cleanly, run_name
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.returns import SourcePackage
-from sbrflow.tasks.intake import poll_source
+from sbrflow.tasks.intake import SourceNotFound, poll_source
 from sbrflow.tasks.shutdown import stop_requested
-
-
-class SourcesFailed(RuntimeError):
-    """One or more source packages could not be polled; the others were."""
-
-    def __init__(self, summary: dict) -> None:
-        self.summary = summary
-        failed = [row for row in summary["sources"] if row["status"] == "failed"]
-        super().__init__(
-            f"{len(failed)} of {len(summary['sources'])} source package(s) failed: "
-            + "; ".join(f"{row['source']}: {row['error']}" for row in failed)
-        )
 
 
 @task(name="list-enabled-sources")
@@ -37,11 +27,12 @@ def enabled_sources(source: str | None = None) -> list[str]:
             query = query.where(SourcePackage.name == source)
         names = list(session.scalars(query))
     if source is not None and not names:
-        raise LookupError(f"no source package named {source!r} (see: sbrflow sources list)")
+        raise SourceNotFound(f"no source package named {source!r} (see: sbrflow sources list)")
     return names
 
 
-@flow(name="poll-returns")
+@flow(name="poll-returns", flow_run_name=run_name("poll", "source", default=lambda: "all"))
+@fails_cleanly
 def poll_returns(source: str | None = None) -> dict:
     """Fetch new returns from every enabled source package (or only `source`), store each once.
 

@@ -7,19 +7,27 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
+from sbrflow.flows.outcome import fails_cleanly, run_name
+from sbrflow.flows.outcome import today as _today
+from sbrflow.flows.report import named
 from sbrflow.flows.routing import route_cases
 from sbrflow.tasks.matching import match_pending_returns
 
 
 def _table(summary: dict) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = [{"outcome": "matched", "count": summary["matched"]}]
-    rows += [{"outcome": f"unmatched: {code}", "count": n} for code, n in summary["unmatched"].items()]
-    rows += [{"outcome": "corrections (replaced a case's document)", "count": summary["corrections"]},
-             {"outcome": "cases now return_received", "count": summary["cases_return_received"]}]
+    """One row per outcome with its count; each unmatched reason names its clients (or returns)."""
+    rows: list[dict[str, object]] = [{"outcome": "matched", "count": summary["matched"], "clients": ""}]
+    named_by_code = summary.get("unmatched_named", {})
+    rows += [{"outcome": f"unmatched: {code}", "count": n,
+              "clients": named(named_by_code.get(code, []), n, f"sbrflow returns unmatched --reason {code}")}
+             for code, n in summary["unmatched"].items()]
+    rows += [{"outcome": "corrections (replaced a case's document)", "count": summary["corrections"], "clients": ""},
+             {"outcome": "cases now return_received", "count": summary["cases_return_received"], "clients": ""}]
     return rows
 
 
-@flow(name="match-returns")
+@flow(name="match-returns", flow_run_name=run_name("match", "today", default=_today))
+@fails_cleanly
 def match_returns(today: date | None = None) -> dict:
     """Match every received return not matched yet (one set-based pass); unmatched ones wait with a reason.
 

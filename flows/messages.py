@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from sbrflow.tasks.sending import send_queued_messages
+from sbrflow.flows.outcome import fails_cleanly, run_name, today
+from sbrflow.flows.report import LISTED, named
+from sbrflow.tasks.messages import read_failed_since
 from sbrflow.tasks.reminders import queue_reminders
+from sbrflow.tasks.sending import send_queued_messages
 
 
-@flow(name="send-messages")
+@flow(name="send-messages", flow_run_name=run_name("send-messages", default=today))
+@fails_cleanly
 def send_messages(batch_size: int | None = None) -> dict[str, int]:
     """Send every queued message that is due, in batches over one SMTP connection each.
 
@@ -20,10 +24,22 @@ def send_messages(batch_size: int | None = None) -> dict[str, int]:
     answer: the message is failed with the server's answer and lands in the work list of the case's
     relatiebeheerder (`sbrflow messages list --state failed`).
     """
-    return send_queued_messages(batch_size)
+    started = datetime.now(UTC)
+    summary = send_queued_messages(batch_size)
+    failed = ("", 0)
+    if summary.get("failed"):
+        failed = read_failed_since(started, LISTED)
+    create_table_artifact(
+        key="send-messages",
+        table=[{"outcome": k, "count": v,
+                "clients": named(failed[0], failed[1], "sbrflow messages list --state failed") if k == "failed" else ""}
+               for k, v in summary.items()],
+        description="Messages sent in this run; a failed one is in its relatiebeheerder's work list")
+    return summary
 
 
-@flow(name="send-reminders")
+@flow(name="send-reminders", flow_run_name=run_name("reminders", "run_date", default=today))
+@fails_cleanly
 def send_reminders(run_date: date | None = None, dry_run: bool = False, send: bool = True) -> dict:
     """Queue the reminders due today, then send them: client reminders for approvals not decided,
     one digest per team member with stages open too long, one escalation per case near its deadline.

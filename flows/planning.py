@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from prefect import flow, get_run_logger
@@ -10,39 +9,33 @@ from prefect.artifacts import create_table_artifact
 
 from sbrflow.domain.enums import Product, Role
 from sbrflow.flows.matching import match_returns
-from sbrflow.flows.outcome import fails_cleanly
+from sbrflow.flows.outcome import fails_cleanly, run_name, today
+from sbrflow.flows.report import named
 from sbrflow.tasks.planning import bulk_start_task, plan_periods_task, rerun_client_task
 
-_COLUMNS = ("product", "period", "created", "existed", "blocked", "started", "reasons")
+_COUNTS = ("created", "existed", "blocked", "started", "unblocked", "reblocked")
 
 
-def _value(parameter: object) -> str | None:
-    """A parameter as it reads in a run name: an enum's value, a date's ISO form, nothing for None."""
-    if parameter is None:
-        return None
-    return str(getattr(parameter, "value", parameter))
-
-
-def _run_name(prefix: str, *keys: str, default: Callable[[], str] | None = None) -> Callable[[], str]:
-    """A flow-run name built from the run's parameters (`rerun-1002-vat_return`), so the runs list says what for."""
-
-    def name() -> str:
-        from prefect.runtime import flow_run
-
-        parameters = flow_run.parameters
-        parts = [_value(parameters.get(key)) for key in keys]
-        if default is not None and not any(parts):
-            parts = [default()]
-        return "-".join([prefix, *(part for part in parts if part)])
-
-    return name
+def _table(summary: dict) -> list[dict]:
+    """Per product and period: the counts in columns, the blocked clients named; then one row of totals."""
+    table = []
+    for row in summary["rows"]:
+        command = f"sbrflow cases list --state blocked --product {row['product']} --period {row['period']}"
+        table.append({"product": row["product"], "period": row["period"],
+                      # unblocked / reblocked are counted over the whole run: in the total row
+                      **{k: row.get(k, "") for k in _COUNTS}, "reasons": row["reasons"],
+                      "blocked_clients": named(row.get("blocked_clients", []), row.get("blocked_total"), command)})
+    totals = summary["totals"]
+    table.append({"product": "total", "period": "", **{k: totals.get(k, 0) for k in _COUNTS}, "reasons": "",
+                  "blocked_clients": ""})
+    return table
 
 
 def publish(key: str, summary: dict, what: str) -> None:
-    """Publish a run's table artifact: per product and period, created / existed / blocked with reasons."""
-    table = [{column: row[column] for column in _COLUMNS} for row in summary["rows"]]
+    """Publish a run's table artifact: per product and period, created / existed / blocked with reasons and clients."""
     totals = ", ".join(f"{k} {v}" for k, v in summary["totals"].items())
-    create_table_artifact(key=key, table=table, description=f"{what} (run date {summary['run_date']}): {totals}")
+    create_table_artifact(key=key, table=_table(summary),
+                          description=f"{what} (run date {summary['run_date']}): {totals}")
     if summary.get("would_create") is not None:
         create_table_artifact(key=f"{key}-dry-run", table=summary["would_create"],
                               description="What bulk-start would create or start (first 500)")
@@ -51,7 +44,7 @@ def publish(key: str, summary: dict, what: str) -> None:
                                  ", ".join(summary["unsupported"]))
 
 
-@flow(name="plan-periods", flow_run_name=_run_name("plan", "run_date", default=lambda: date.today().isoformat()))
+@flow(name="plan-periods", flow_run_name=run_name("plan", "run_date", default=today))
 @fails_cleanly
 def plan_periods(run_date: date | None = None) -> dict:
     """Make sure every active client has a case for every period of its subscriptions that ended in the horizon.
@@ -70,7 +63,7 @@ def plan_periods(run_date: date | None = None) -> dict:
     return summary
 
 
-@flow(name="bulk-start", flow_run_name=_run_name("bulk-start", "product", "period_label"))
+@flow(name="bulk-start", flow_run_name=run_name("bulk-start", "product", "period_label"))
 @fails_cleanly
 def bulk_start(
     product: Product,
@@ -100,7 +93,7 @@ def bulk_start(
     return summary
 
 
-@flow(name="rerun-client", flow_run_name=_run_name("rerun", "client_number", "product", "period_label"))
+@flow(name="rerun-client", flow_run_name=run_name("rerun", "client_number", "product", "period_label"))
 @fails_cleanly
 def rerun_client(
     client_number: str | int, product: Product | None = None, period_label: str | int | None = None
@@ -117,6 +110,12 @@ def rerun_client(
     period_label = None if period_label is None else str(period_label)
     summary = rerun_client_task(date.today(), client_number, product, period_label)
     publish("rerun-client", summary, f"Re-plan of client {client_number}")
+    create_table_artifact(
+        key="rerun-client-cases",
+        table=summary["cases"] or [{"product": "-", "period": "-", "state": "(no case in the scope)",
+                                    "blocked_reasons": ""}],
+        description=f"Each case of client {client_number} after the rerun, with its state "
+                    f"(`sbrflow cases list --client {client_number}`)")
     # A case planned just now may be what an unmatched return of this client was waiting for
     # (reason no_case): re-match. The pass is set-based over the whole queue, so one call does it.
     summary["matching"] = match_returns()

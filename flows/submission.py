@@ -8,9 +8,12 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from sbrflow.config.settings import get_settings
+from sbrflow.flows.outcome import fails_cleanly, run_name, today
+from sbrflow.flows.report import LISTED, named
 from sbrflow.integrations.digipoort import client_from_settings
 from sbrflow.integrations.digipoort.base import DigipoortUnavailable
 from sbrflow.tasks import submission as tasks
+from sbrflow.tasks.cases import read_case_labels
 
 
 def _transient(_task, _task_run, state) -> bool:
@@ -49,12 +52,26 @@ def follow_batch(submission_ids: list[int], now: datetime | None = None) -> dict
         client.close()
 
 
-def _add(total: dict, counts: dict) -> None:
+def _add(total: dict, counts: dict, failed: list[int]) -> None:
     for key, value in counts.items():
-        total[key] = total.get(key, 0) + value
+        if key == "failed_cases":
+            failed += value
+        else:
+            total[key] = total.get(key, 0) + value
 
 
-@flow(name="submit-returns")
+def _publish(key: str, total: dict, failed: list[int], description: str) -> None:
+    """The run's counts in a table; the failed and refused ones name their clients (product and period)."""
+    command = "sbrflow submissions list --state submission_failed"
+    labels = named(read_case_labels(failed, LISTED), len(failed), command)
+    create_table_artifact(
+        key=key, description=description,
+        table=[{"outcome": k, "count": v, "clients": labels if k in ("failed", "refused") and v else ""}
+               for k, v in total.items() if not isinstance(v, dict)])
+
+
+@flow(name="submit-returns", flow_run_name=run_name("submit", "case_id:case", default=today))
+@fails_cleanly
 def submit_returns(case_id: int | None = None, follow: bool = True) -> dict:
     """Submit every approved return to Digipoort once, on behalf of the sbr.on_behalf_of role holder.
 
@@ -65,20 +82,20 @@ def submit_returns(case_id: int | None = None, follow: bool = True) -> dict:
     """
     client_from_settings().close()  # a missing certificate stops the run before anything is claimed
     total: dict = {"claimed": 0}
+    failed: list[int] = []
     retry = send_batch.with_options(**_retries())
     resend = tasks.resendable() if case_id is None else []
     if resend:
-        _add(total, _quiet(retry, resend))
+        _add(total, _quiet(retry, resend), failed)
     while True:
         claimed = tasks.claim_batch(case_id=case_id)
         if not claimed:
             break
         total["claimed"] += len(claimed)
-        _add(total, _quiet(retry, claimed))
+        _add(total, _quiet(retry, claimed), failed)
         if case_id is not None:
             break
-    create_table_artifact(key="submit-returns", table=[{"outcome": k, "count": v} for k, v in total.items()],
-                          description="Deliveries to Digipoort in this run")
+    _publish("submit-returns", total, failed, "Deliveries to Digipoort in this run")
     if follow:
         total["follow"] = follow_submissions()
     return total
@@ -95,7 +112,8 @@ def _quiet(retry, ids: list[int]) -> dict:
     return result
 
 
-@flow(name="follow-submissions")
+@flow(name="follow-submissions", flow_run_name=run_name("follow-submissions", default=today))
+@fails_cleanly
 def follow_submissions(now: datetime | None = None) -> dict:
     """Ask Digipoort the new statuses of every open delivery, in batches; store each in the audit trail.
 
@@ -104,13 +122,13 @@ def follow_submissions(now: datetime | None = None) -> dict:
     failed after 72 hours. `now` stands in for the clock (tests, replays).
     """
     total: dict = {}
+    failed: list[int] = []
     after = 0
     while True:
         batch = tasks.open_deliveries(after)
         if not batch:
             break
         after = batch[-1]
-        _add(total, follow_batch(batch, now))
-    create_table_artifact(key="follow-submissions", table=[{"outcome": k, "count": v} for k, v in total.items()],
-                          description="Digipoort statuses asked in this run")
+        _add(total, follow_batch(batch, now), failed)
+    _publish("follow-submissions", total, failed, "Digipoort statuses asked in this run")
     return total

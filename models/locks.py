@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import Unavailable
 from sbrflow.models.base import Base
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class AppLock(Base):
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
-class LockBusy(SbrflowError):
+class LockBusy(Unavailable):
     """Another run holds the lock; the message names it and since when."""
 
     def __init__(self, name: str, what: str, holder: str | None, since: datetime | None, waited: float) -> None:

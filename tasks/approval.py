@@ -33,7 +33,7 @@ from sbrflow.domain.approval import (
 )
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.client_message import MessageFacts, placeholder_values
-from sbrflow.domain.errors import InvalidIdentifier, SbrflowError
+from sbrflow.domain.errors import InvalidIdentifier, NotFound, SbrflowError
 from sbrflow.models import ApprovalRequest, Case, Client, ClientContact, Person, TaxReturnDocument
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import CaseDocument
@@ -182,7 +182,7 @@ def request_approval(case_id: int, *, now: datetime | None = None, via: str = "s
     with unit_of_work() as session:
         case = session.get(Case, case_id, with_for_update=True)
         if case is None:
-            raise LookupError(f"case {case_id} not found")
+            raise NotFound(f"case {case_id} not found")
         return _make_request(session, case, now, via)
 
 
@@ -202,16 +202,19 @@ def request_pending_approvals(*, now: datetime | None = None) -> dict:
             .order_by(Case.id)
         ).all()
         made = blocked = informed = 0
+        no_recipient: list[int] = []  # the run's artifact names their clients
         templates = load_templates(get_settings().workflows_dir)  # once per run, not per case
         for case_id in case_ids:
             result = _make_request(session, session.get(Case, case_id), now, "system", templates)
             if "blocked" in result:
                 blocked += 1
+                no_recipient.append(case_id)
             elif result["presentation"] == Presentation.INFORMATION.value:
                 informed += 1
             else:
                 made += 1
-        return {"requested": made, "informed": informed, "blocked_no_recipient": blocked}
+        return {"requested": made, "informed": informed, "blocked_no_recipient": blocked,
+                "no_recipient_cases": no_recipient}
 
 
 def _system(via: str) -> str:

@@ -159,6 +159,45 @@ def undecided(session: Session, case_conditions: Sequence[sa.ColumnElement], sta
     return [(cid, str(product), label, CaseState(state)) for cid, product, label, state in session.execute(query)]
 
 
+def blocked_clients(session: Session, case_conditions: Sequence[sa.ColumnElement],
+                    keys: Sequence[tuple[str, str]], limit: int) -> dict[tuple[str, str], tuple[list[str], int]]:
+    """Per (product, period label): the first `limit` client numbers of its blocked cases, and how many there are.
+
+    One query over all the keys (a window per key), so an office with thousands of blocked cases reads
+    `limit` rows per period, not all of them: what a run's artifact names.
+    """
+    if not keys:
+        return {}
+    position = sa.func.row_number().over(partition_by=(T.c.product, T.c.period_label),
+                                         order_by=C.c.client_number).label("position")
+    total = sa.func.count().over(partition_by=(T.c.product, T.c.period_label)).label("total")
+    ranked = (sa.select(T.c.product, T.c.period_label, C.c.client_number, position, total)
+              .join(C, C.c.id == T.c.client_id)
+              .where(T.c.state == CaseState.BLOCKED, *case_conditions,
+                     sa.tuple_(T.c.product, T.c.period_label).in_([tuple(key) for key in keys]))
+              .subquery())
+    found: dict[tuple[str, str], tuple[list[str], int]] = {}
+    for product, label, number, _position, count in session.execute(
+            sa.select(ranked).where(ranked.c.position <= limit).order_by(ranked.c.position)):
+        numbers, _ = found.get((str(product), label), ([], 0))
+        found[(str(product), label)] = ([*numbers, number], count)
+    return found
+
+
+def read_case_labels(case_ids: Sequence[int], limit: int) -> list[str]:
+    """`1002 vat_return 2026-10` for the first `limit` of these cases (client number order): what an artifact names."""
+    from sbrflow.models.db import unit_of_work
+
+    if not case_ids:
+        return []
+    with unit_of_work() as session:
+        rows = session.execute(
+            sa.select(C.c.client_number, T.c.product, T.c.period_label).join(C, C.c.id == T.c.client_id)
+            .where(T.c.id.in_(sorted(set(case_ids))[:5000]))
+            .order_by(C.c.client_number, T.c.product, T.c.period_label).limit(limit)).all()
+    return [f"{number} {product} {label}" for number, product, label in rows]
+
+
 def client_numbers(session: Session, client_ids: Sequence[int]) -> dict[int, str]:
     """Client number per id (for a dry run's listing; a few hundred ids at most)."""
     return dict(session.execute(sa.select(C.c.id, C.c.client_number).where(C.c.id.in_(list(client_ids)))).all())

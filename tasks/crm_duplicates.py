@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from sbrflow.domain.vocabulary import word_key
 from sbrflow.integrations.crm import ContactRow, Problem, Severity
 from sbrflow.models import Person
-
-_CHUNK = 5000
+from sbrflow.models.db import chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +86,10 @@ def find_possible_duplicates(session: Session, new_persons: Sequence[ContactRow]
     columns = (Person.contact_number, Person.email, Person.last_name, Person.name_prefix, Person.first_name,
                Person.initials, Person.date_of_birth)
     found = []
-    for start in range(0, len(emails), _CHUNK):
-        found += session.execute(sa.select(*columns).where(Person.email.in_(emails[start:start + _CHUNK]))).all()
-    for start in range(0, len(born), _CHUNK):
-        found += session.execute(
-            sa.select(*columns).where(Person.date_of_birth.in_(born[start:start + _CHUNK]))).all()
+    for chunk in chunks(emails):
+        found += session.execute(sa.select(*columns).where(Person.email.in_(chunk))).all()
+    for chunk in chunks(born):
+        found += session.execute(sa.select(*columns).where(Person.date_of_birth.in_(chunk))).all()
     found += [(p.contact_number, p.email, p.last_name, p.name_prefix, p.first_name, p.initials, p.date_of_birth)
               for p in new_persons]
     for number, email, *name in found:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from sbrflow.domain import vocabulary
 from sbrflow.domain.enums import Frequency, Product
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import InputError
 from sbrflow.integrations.crm import PERSON_FIELDS, write_csv, write_workbook
 from sbrflow.models import (
     BankAccount,
@@ -26,7 +26,7 @@ from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_store import CLIENT_FIELDS, LINK_FIELDS, TEAM_FIELDS
 
 
-class ExportError(SbrflowError):
+class ExportError(InputError):
     """An export that cannot be made as asked (unknown filter word, unsupported file type)."""
 
 

@@ -18,7 +18,7 @@ from sbrflow.config.settings import get_settings
 from sbrflow.domain import vocabulary
 from sbrflow.domain.acceptance import INITIAL_STATUSES, AcceptanceError, Member, check_step, next_steps
 from sbrflow.domain.enums import ClientStatus, DocumentKind
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import NotFound, Refused, SbrflowError
 from sbrflow.domain.readiness import DOCUMENT_WORDS, acceptance_problems, required_documents
 from sbrflow.models import Client, ClientContact, ClientDocument, ClientStatusChange, Person, TeamMember
 from sbrflow.models.db import unit_of_work
@@ -27,11 +27,11 @@ from sbrflow.tasks.readiness import load_client_facts
 IMPORT = "import"  # changed_by of the status changes the workbook import makes
 
 
-class CrmNotFound(SbrflowError, LookupError):
+class CrmNotFound(NotFound):
     """No client, contact or team member with that number or code."""
 
 
-class AcceptanceIncomplete(SbrflowError, ValueError):
+class AcceptanceIncomplete(Refused, ValueError):
     """The client cannot be accepted as Klant yet; the message lists what is missing."""
 
     def __init__(self, client_number: str, missing: list[str]) -> None:

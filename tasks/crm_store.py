@@ -10,7 +10,7 @@ erase RSINs. Re-importing an unchanged file yields an empty plan: zero writes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, aliased
 from sbrflow.domain.enums import Frequency, Product, Role
 from sbrflow.integrations.crm import PERSON_FIELDS, ClientRow, WorkbookData
 from sbrflow.models import BankAccount, Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
+from sbrflow.models.db import chunks  # also imported from here by the other crm_* tasks
 from sbrflow.tasks.crm_duplicates import PossibleDuplicate, find_possible_duplicates
 
-CHUNK = 5000  # keys per IN (...): far below SQLite's 32,766 bound parameters
 CLIENT_FIELDS = ("name", "kind", "status", "legal_form", "rsin", "bsn", "ob_number", "vat_id",
                  "payroll_tax_number", "kvk_number", "sbr_enabled", "ideal_enabled", "work_stop", "work_stop_reason",
                  "work_stop_since")
@@ -30,13 +30,6 @@ LINK_FIELDS = ("function", "is_primary", "portal_access", "share_percentage", "i
 TEAM_FIELDS = ("name", "email", "active", "client_approver", "central_admin")
 _SUBSCRIBED = {"vat_frequency": Product.VAT_RETURN, "payroll_frequency": Product.PAYROLL_RETURN}
 _ROLE_COLUMNS = tuple((role, role.value) for role in Role)  # enum attribute access is slow in a 20,000-row loop
-
-
-def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
-    """Split keys into lists of at most `size`, for IN (...) queries."""
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def id_map(session: Session, key: sa.Column, keys: Iterable[str]) -> dict[str, int]:

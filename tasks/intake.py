@@ -24,7 +24,7 @@ from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
 from sbrflow.config.settings import get_settings
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import ConfigurationError, NotFound
 from sbrflow.integrations.sbr.errors import InvalidReturnDocument
 from sbrflow.integrations.sbr.parser import parse_return
 from sbrflow.integrations.source_packages import (
@@ -41,11 +41,11 @@ from sbrflow.tasks.locks import LockBusy, exclusive
 from sbrflow.tasks.shutdown import check_stop, stop_requested
 
 
-class SourceNotFound(SbrflowError, LookupError):
+class SourceNotFound(NotFound):
     """No source package of that name is configured."""
 
 
-class SourceConfigError(SbrflowError):
+class SourceConfigError(ConfigurationError):
     """A source package cannot be configured as asked; the message says why."""
 
 
@@ -106,7 +106,8 @@ def poll_source_once(name: str, *, page_size: int | None = None, max_pages: int 
         config = dict(kind=source.kind.value, url=source.url, folder=source.folder, token_env=source.token_env)
     summary = {"source": name, "new": 0, "duplicate": 0, "rejected": 0, "pages": 0}
     with open_source(name, **config, should_stop=stop_requested.is_set) as client:
-        for page, documents, cursor, next_cursor in _pages(client, cursor, limit, max_pages):
+        # The generator took the start cursor once; each page then brings its own (B020 is intended).
+        for _page, documents, cursor, next_cursor in _pages(client, cursor, limit, max_pages):  # noqa: B020
             check_stop()  # SIGTERM: the pages stored so far stay stored, the cursor covers exactly them
             result = store_page(source_id, cursor, next_cursor, documents, taxes=taxes)
             if result.cursor_moved_elsewhere:
@@ -284,7 +285,8 @@ def add_source(name: str, *, folder: str | None = None, url: str | None = None, 
     if url and not url.startswith(("http://", "https://")):
         raise SourceConfigError(f"--url must start with http:// or https://, not {url!r}")
     lengths = text_lengths(SourcePackage)
-    for option, column, value in (("NAME", "name", name), ("--url", "url", url), ("--folder", "folder", _absolute(folder)),
+    for option, column, value in (("NAME", "name", name), ("--url", "url", url),
+                                  ("--folder", "folder", _absolute(folder)),
                                   ("--token-env", "token_env", token_env)):
         why = too_long_or_unstorable(value, lengths[column]) if value is not None else None
         if why:

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from sbrflow.domain.approval import VoidReason
 from sbrflow.domain.case_states import FINISHED, CaseState
 from sbrflow.domain.enums import Product, Tax
-from sbrflow.domain.errors import SbrflowError
-from sbrflow.domain.routing import Event, on_document_attached
+from sbrflow.domain.errors import Refused
 from sbrflow.domain.matching import (
     PRODUCT_OF_TAX,
     CaseFacts,
@@ -27,21 +26,22 @@ from sbrflow.domain.matching import (
     SubscriptionFacts,
     match_return,
 )
+from sbrflow.domain.routing import Event, on_document_attached
+from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models import Client, Subscription
 from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.cases import Case
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.approval import void_open_requests
 from sbrflow.models.matching import AuditEvent, CaseDocument, MatchMethod, MatchStatus, ReturnMatch
-from sbrflow.integrations.sbr.record import ReturnKind
 from sbrflow.models.returns import DocumentStatus, TaxReturnDocument
+from sbrflow.tasks.approval import void_open_requests
 from sbrflow.tasks.audit import record_events, system_actor
 from sbrflow.tasks.locks import exclusive
 
 # What a new or corrected document does to its case is decided by domain.routing.on_document_attached.
 
 
-class ManualAssignError(SbrflowError):
+class ManualAssignError(Refused):
     """An operator's manual assignment that cannot be carried out; the message says why."""
 
 
@@ -193,7 +193,8 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None,
     now = now or datetime.now(UTC)
     returns, listings = _pending_returns(session)
     if not returns:
-        return {"considered": 0, "matched": 0, "unmatched": {}, "corrections": 0, "cases_return_received": 0}
+        return {"considered": 0, "matched": 0, "unmatched": {}, "unmatched_named": {}, "corrections": 0,
+                "cases_return_received": 0}
     index = _index(session, returns)
     outcomes = [match_return(r, index, today=today) for r in returns]
     matched = [o for o in outcomes if o.matched]
@@ -201,7 +202,21 @@ def match_pending(session: Session, *, today: date, now: datetime | None = None,
     _write_outcomes(session, outcomes, now)
     reasons = Counter(o.reason_code.value for o in outcomes if not o.matched)
     return {"considered": len(returns), "matched": len(matched), "unmatched": dict(sorted(reasons.items())),
-            **attached}
+            "unmatched_named": _named(session, [o for o in outcomes if not o.matched]), **attached}
+
+
+def _named(session: Session, unmatched: list[MatchOutcome], listed: int = 20) -> dict[str, list[str]]:
+    """Per reason code, the first `listed` unmatched returns as an operator finds them: the client's number
+    when the return was tied to a client, else `return <id>` (never its fiscal id: it may hold a BSN)."""
+    first: dict[str, list[MatchOutcome]] = defaultdict(list)
+    for outcome in unmatched:
+        if outcome.reason_code is not None and len(first[outcome.reason_code.value]) < listed:
+            first[outcome.reason_code.value].append(outcome)
+    ids = {o.client_id for found in first.values() for o in found if o.client_id is not None}
+    numbers = dict(session.execute(sa.select(Client.id, Client.client_number).where(Client.id.in_(ids))).all()) \
+        if ids else {}
+    return {code: [numbers[o.client_id] if o.client_id in numbers else f"return {o.return_id}" for o in found]
+            for code, found in sorted(first.items())}
 
 
 @task(name="match-pending-returns")
@@ -252,8 +267,9 @@ def assign_manually(session: Session, document_id: int, client_number: str, *, p
     match.status, match.client_id, match.case_id = MatchStatus.MATCHED, client.id, case.id
     match.reason_code, match.reason, match.method, match.matched_at = None, None, MatchMethod.MANUAL, now
     session.add(AuditEvent(occurred_at=now, actor=actor, action="return.assign", subject_type="tax_return_document",
-                           subject_id=doc.id, case_id=case.id, details={"client_number": client_number, "case_id": case.id,
-                                                       "period_label": case.period_label}))
+                           subject_id=doc.id, case_id=case.id,
+                           details={"client_number": client_number, "case_id": case.id,
+                                    "period_label": case.period_label}))
     return {"document_id": doc.id, "client_number": client_number, "case_id": case.id,
             "period_label": case.period_label, **attached}
 

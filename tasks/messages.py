@@ -75,13 +75,13 @@ def queue_messages(session: Session, rows: list[dict[str, Any]]) -> int:
 
 def queue_message(session: Session, *, reason: MessageReason, dedup_key: str, recipient: str,
                   values: dict[str, Any], recipient_kind: RecipientKind, case_id: int | None = None,
-                  approval_request_id: int | None = None, person_id: int | None = None, team_member_id: int | None = None,
-                  due_on: date | None = None) -> bool:
+                  approval_request_id: int | None = None, person_id: int | None = None,
+                  team_member_id: int | None = None, due_on: date | None = None) -> bool:
     """Queue one message in the caller's transaction (so it exists exactly when the change that causes it
     is committed). `dedup_key` is its identity: queueing it again is a no-op. True when it is new."""
     row = message_row(reason=reason, dedup_key=dedup_key, recipient=recipient, values=values,
-                      recipient_kind=recipient_kind, case_id=case_id, approval_request_id=approval_request_id, person_id=person_id,
-                      team_member_id=team_member_id, due_on=due_on)
+                      recipient_kind=recipient_kind, case_id=case_id, approval_request_id=approval_request_id,
+                      person_id=person_id, team_member_id=team_member_id, due_on=due_on)
     return queue_messages(session, [row]) == 1
 
 
@@ -192,3 +192,19 @@ def _as_dict(m: Message, attention: str | None) -> dict[str, Any]:
             "recipient": m.recipient, "subject": m.subject, "message_id": m.message_id, "attempts": m.attempts,
             "last_error": m.last_error, "created_at": iso(m.created_at), "sent_at": iso(m.sent_at),
             "next_attempt_at": iso(m.next_attempt_at), "due_on": iso(m.due_on), "work_list_of": attention}
+
+
+def read_failed_since(since: datetime, limit: int) -> tuple[list[str], int]:
+    """Messages failed since `since` (a send-messages run's start): the first `limit` as `1002 vat_return 2026-10`
+    (the case's client, product and period) or `message <id>` (a staff digest), and how many failed."""
+    from sbrflow.domain.messages import MessageState
+
+    failed = sa.and_(Message.state == MessageState.FAILED, Message.updated_at >= since)
+    with unit_of_work() as session:
+        total = session.scalar(sa.select(sa.func.count()).select_from(Message).where(failed)) or 0
+        rows = session.execute(
+            sa.select(Message.id, Client.client_number, Case.product, Case.period_label)
+            .outerjoin(Case, Case.id == Message.case_id).outerjoin(Client, Client.id == Case.client_id)
+            .where(failed).order_by(Client.client_number, Message.id).limit(limit)).all()
+    return [f"{number} {product.value if hasattr(product, 'value') else product} {label}" if number
+            else f"message {message_id}" for message_id, number, product, label in rows], total

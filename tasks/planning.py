@@ -23,22 +23,23 @@ from sqlalchemy.orm import Session, aliased
 from sbrflow.config.settings import get_settings
 from sbrflow.config.workflows import StartMode, WorkflowTemplate, load_templates
 from sbrflow.domain.case_states import NOT_STARTED, CaseState
-from sbrflow.domain.enums import ClientStatus, Frequency, Product, Role, Tax
-from sbrflow.domain.errors import InvalidPeriod, PlanningError, WorkflowTemplateError
-from sbrflow.domain.periods import SUPPORTED, TaxPeriod, parse_label, periods_ended_between
+from sbrflow.domain.enums import PRODUCT_TAX, ClientStatus, Frequency, Product, Role
+from sbrflow.domain.errors import PlanningError, WorkflowTemplateError
+
+# months_before and parse_any_label are domain rules (domain/periods.py); imported here under their old path too.
+from sbrflow.domain.periods import SUPPORTED, TaxPeriod, months_before, parse_any_label, periods_ended_between
 from sbrflow.domain.readiness import Problem, Reason, readiness_problems
 from sbrflow.models import Case, Client, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks import cases
+from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks.readiness import load_client_facts
 
 log = logging.getLogger(__name__)
 
-# The tax whose deadline rule a product's periods follow; the other products have no rule in
-# domain.periods, so their cases carry no deadline.
-PRODUCT_TAX = {Product.VAT_RETURN: Tax.OB, Product.PAYROLL_RETURN: Tax.LH}
 DRY_RUN_LISTING = 500
+# A run's artifact names this many clients behind a count that needs action, then says how many more.
+LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -60,29 +61,6 @@ PLANNING_LOCK = "planning"
 # Tax periods, deadlines and the planning horizon are defined for these run dates (year 1 broke month arithmetic).
 FIRST_RUN_DATE, LAST_RUN_DATE = date(1900, 1, 1), date(2999, 12, 31)
 PLANNING = "planning (plan-periods, bulk-start or rerun-client)"
-
-
-def parse_any_label(label: str) -> TaxPeriod:
-    """The period a label names, whatever its frequency (`2026-03`, `2026-Q1-FEB`, `2026-P04`, `2026`)."""
-    for frequency in (Frequency.FOUR_WEEKLY, Frequency.HALF_YEAR, Frequency.QUARTER, Frequency.MONTH, Frequency.YEAR):
-        try:
-            return parse_label(label, frequency)
-        except InvalidPeriod:
-            continue
-    raise PlanningError(f"{label!r} is not a period label; use e.g. 2026-03, 2026-Q1, 2026-Q1-FEB, 2026-P04, "
-                        "2026-H1 or 2026")
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day `months` earlier, clamped to the month's end (31 May − 3 months = 28/29 Feb)."""
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def template_for(templates: dict[str, WorkflowTemplate], product: Product) -> WorkflowTemplate:
@@ -295,7 +273,8 @@ def plan(session: Session, scope: Scope) -> dict:
         listing = sorted(
             [(number, str(p), label, "create", codes)
              for number, p, label, codes in cases.list_missing(session, candidate_conditions, DRY_RUN_LISTING)]
-            + [(numbers[cid], p, label, "start", blocks.get((cid, p))) for cid, p, label, _ in undecided[:DRY_RUN_LISTING]]
+            + [(numbers[cid], p, label, "start", blocks.get((cid, p)))
+               for cid, p, label, _ in undecided[:DRY_RUN_LISTING]]
         )[:DRY_RUN_LISTING]
         result["would_create"] = [
             {"client_number": number, "product": product, "period": label, "action": action,
@@ -310,6 +289,11 @@ def plan(session: Session, scope: Scope) -> dict:
         totals["unblocked"] = cases.unblock(session, case_conditions, start_states)
         if scope.start:
             cases.start(session, case_conditions)
+        # Which clients are blocked, per product × period (the first LISTED): what an operator acts on.
+        named = cases.blocked_clients(session, case_conditions,
+                                      [(r["product"], r["period"]) for r in rows if r["blocked"]], LISTED)
+        for r in rows:
+            r["blocked_clients"], r["blocked_total"] = named.get((r["product"], r["period"]), ([], 0))
         clock.lap("write")
     cases.drop_temp_tables(session)
     result["seconds"] = clock.laps
@@ -348,8 +332,8 @@ def bulk_start_task(run_date: date, product: Product, period_label: str, client_
                     force: bool = False) -> dict:
     """Create and start the cases of one product and period for the selected clients.
 
-    Refused (PlanningError, nothing written) unless `force` (a dry run only lists): a period that has not ended yet (its return
-    cannot be made), and a selection with no client (e.g. payroll for a quarter nobody files quarterly).
+    Refused (PlanningError, nothing written) unless `force` (a dry run only lists): a period that has not ended
+    yet (its return cannot be made), and a selection with no client (e.g. payroll for a quarter nobody files quarterly).
     """
     period = parse_any_label(period_label)
     if period.end > run_date and not (force or dry_run):
@@ -377,7 +361,18 @@ def rerun_client_task(run_date: date, client_number: str, product: Product | Non
                   period=parse_any_label(period_label) if period_label else None, client_numbers=(client_number,))
     with exclusive(PLANNING_LOCK, what=PLANNING), unit_of_work() as session:
         _require_client(session, client_number)
-        return plan(session, scope)
+        summary = plan(session, scope)
+        # Each case of the client in the scope, as it stands after the rerun (the rerun's artifact).
+        planned = {(r["product"], r["period"]) for r in summary["rows"]}
+        summary["cases"] = [
+            {"product": c["product"], "period": c["period_label"], "state": c["state"],
+             "blocked_reasons": ", ".join(sorted({r["code"] for r in c["blocked_reasons"] or []}))}
+            for c in cases.list_cases(session, client_number=client_number,
+                                      product=Product(product).value if product else None,
+                                      period_label=scope.period.label if scope.period else None, limit=1000)
+            if (c["product"], c["period_label"]) in planned
+        ]
+        return summary
 
 
 def _selected_anything(summary: dict) -> bool:

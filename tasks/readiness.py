@@ -31,6 +31,7 @@ from sbrflow.models import (
     Subscription,
     TeamMember,
 )
+from sbrflow.models.db import chunks
 
 _ID_FIELDS = (Person.id_document_type, Person.id_document_number, Person.id_document_expires_on,
               Person.id_verified_on)
@@ -176,9 +177,6 @@ def _owners_through_holdings(session: Session, base: dict) -> dict[int, dict[str
             for cid in base if cid in owned and cid in shares}
 
 
-_CHUNK = 5000  # client ids per IN (...): below SQLite's bound-parameter limit
-
-
 def judge_clients(
     session: Session,
     *,
@@ -196,8 +194,7 @@ def judge_clients(
     if client_ids is None:
         batches: list[list[int] | None] = [None]
     else:
-        ids = sorted(set(client_ids))
-        batches = [ids[start:start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+        batches = list(chunks(sorted(set(client_ids))))
     judged: dict[int, list[Problem]] = {}
     for batch in batches:
         facts = load_client_facts(session, client_ids=batch, status=ClientStatus.CLIENT if batch is None else None,

@@ -11,7 +11,7 @@ row the first already committed no longer matches the claim's WHERE when the sec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -49,6 +49,7 @@ from sbrflow.domain.routing import (
 from sbrflow.models import Case, CaseCheckpoint, CaseStage, Client, TeamMember, TemplateVersion
 from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.cases import ReasonsJSON
+from sbrflow.models.db import chunks as _chunks
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.matching import AuditEvent
 from sbrflow.models.matching import CaseDocument
@@ -59,15 +60,6 @@ from sbrflow.tasks.readiness import load_role_holders
 T = Case.__table__
 ST = CaseStage.__table__
 CP = CaseCheckpoint.__table__
-_CHUNK = 5000  # ids per IN (…): below SQLite's bound-parameter limit
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
-
-
 def _templates() -> dict[str, WorkflowTemplate]:
     return load_templates(get_settings().workflows_dir)
 

@@ -25,8 +25,8 @@ from sbrflow.domain import submission as rules
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.enums import Product
 from sbrflow.domain.errors import NotFound, SubmissionError
-from sbrflow.integrations.digipoort.messages import UnreadableMessage
 from sbrflow.integrations.digipoort.base import Delivery, Digipoort, DigipoortUnavailable, Envelope, Fault
+from sbrflow.integrations.digipoort.messages import UnreadableMessage
 from sbrflow.models import AuditEvent, Case, CaseDocument, Client, RoleAssignment, TaxReturnDocument
 from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.db import unit_of_work
@@ -151,6 +151,7 @@ def resendable(limit: int | None = None) -> list[int]:
 def send_batch(submission_ids: Sequence[int], client: Digipoort, clock: Callable[[], datetime] = utcnow) -> dict:
     """Send each claimed delivery once; commit each answer right after its call. Counts per outcome."""
     counts = {"delivered": 0, "failed": 0, "refused": 0, "unavailable": 0, "no_answer": 0}
+    failed_cases: list[int] = []  # refused or failed: the run's artifact names their clients
     with unit_of_work() as session:
         rows = session.execute(
             sa.select(Submission.id, Submission.case_id, Submission.reference, Submission.berichtsoort,
@@ -174,6 +175,7 @@ def send_batch(submission_ids: Sequence[int], client: Digipoort, clock: Callable
         if refusal:
             _store(sid, case_id, None, refusal, clock())
             counts["refused"] += 1
+            failed_cases.append(case_id)
             continue
         envelope = Envelope(berichtsoort=berichtsoort, aanleverkenmerk=reference, fiscal_id=fiscal_id,
                             file_name=f"{reference}.xml")
@@ -185,7 +187,9 @@ def send_batch(submission_ids: Sequence[int], client: Digipoort, clock: Callable
             answer = DigipoortUnavailable(f"unreadable answer: {exc}", not_received=False)
         outcome = _store(sid, case_id, answer, None, clock())
         counts[outcome] += 1
-    return counts
+        if outcome == "failed":
+            failed_cases.append(case_id)
+    return {**counts, "failed_cases": failed_cases}
 
 
 def _documents(ids: list[int]) -> dict[int, TaxReturnDocument]:
@@ -251,6 +255,7 @@ def follow_batch(submission_ids: Sequence[int], client: Digipoort, now: datetime
     """Ask the new statuses of these deliveries; store each in the audit trail; decide the cases."""
     now = now or utcnow()
     counts = {"asked": 0, "accepted": 0, "failed": 0, "following": 0, "unavailable": 0}
+    failed_cases: list[int] = []  # failed for good: the run's artifact names their clients
     with unit_of_work() as session:
         rows = session.execute(sa.select(Submission.id, Submission.case_id, Submission.kenmerk,
                                          Submission.last_status_at, Submission.retrying_since)
@@ -300,13 +305,14 @@ def follow_batch(submission_ids: Sequence[int], client: Digipoort, now: datetime
                 events.append(audit(case_id, "submission_failed", {"kenmerk": kenmerk, "code": verdict.error_code,
                                                                    "meaning": verdict.error_text}, at=now))
                 counts["failed"] += 1
+                failed_cases.append(case_id)
             else:
                 counts["following"] += 1
             session.execute(sa.update(Submission).where(Submission.id == sid).values(**values))
         if accepted:
             counts["closed"] = _accept(session, accepted, now, events)
         bulk_insert(session, AuditEvent, events)
-    return counts
+    return {**counts, "failed_cases": failed_cases}
 
 
 def _accept(session: Session, case_ids: list[int], now: datetime, events: list[dict]) -> int:

@@ -9,10 +9,10 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import InputError
 
 
-class WorkbookError(SbrflowError):
+class WorkbookError(InputError):
     """The file cannot be read at all (missing, not a workbook, damaged)."""
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from sbrflow.domain.errors import Unavailable
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -64,7 +66,7 @@ class StatusReport:
     statuses: list[Status] = field(default_factory=list)
 
 
-class DigipoortUnavailable(Exception):
+class DigipoortUnavailable(Unavailable):
     """Digipoort did not answer usefully now (timeout, 5xx, a transient fault): try again later.
 
     `not_received`: certain that Digipoort did not take the message (503, refused connection, a

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import ConfigurationError
 
 SECRET_PREFIX = "prefect-secret:"
 
@@ -39,7 +39,7 @@ class PermanentMailError(MailError):
     """A 5xx answer: the server will not take this message; the text is the server's answer."""
 
 
-class MailConfigurationError(MailError, SbrflowError):
+class MailConfigurationError(MailError, ConfigurationError):
     """Login or TLS refused, or the password cannot be read: fix the SBRFLOW_SMTP_* settings."""
 
 

@@ -16,10 +16,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sbrflow.domain.errors import SbrflowError
+from sbrflow.domain.errors import Unavailable
 
 
-class SourcePackageError(SbrflowError):
+class SourcePackageError(Unavailable):
     """Talking to a source package failed; the message names the source, never its token."""
 
 
@@ -67,10 +67,10 @@ class SourcePackageClient(ABC):
         """The bytes of several documents, in the order given (a client may fetch them concurrently)."""
         return [self.fetch(ref) for ref in refs]
 
-    def acknowledge(self, refs: Sequence[tuple[ReturnRef, bool]]) -> None:
+    def acknowledge(self, refs: Sequence[tuple[ReturnRef, bool]]) -> None:  # noqa: B027 (optional hook)
         """Tell the source which documents are stored (True: accepted, False: rejected); after commit."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional hook: most clients hold nothing to release)
         """Release connections; the client is not used afterwards."""
 
     def __enter__(self) -> SourcePackageClient:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,6 @@ from sbrflow.tasks.approval import (
     request_approval,
     request_pending_approvals,
 )
-
-from datetime import UTC, datetime
 
 NOW = datetime(2021, 11, 10, 9, 0, tzinfo=UTC)  # the same clock as tests/approval/conftest.py
 
@@ -196,7 +194,8 @@ def test_information_moves_the_case_on_to_approved_when_the_message_is_made(db, 
 
 
 def test_the_message_fills_amount_reference_and_link(db, tmp_path, monkeypatch, kit):
-    _templates(tmp_path, monkeypatch, message="{client_name}: {amount_due}, kenmerk {payment_reference}, {approval_url}")
+    _templates(tmp_path, monkeypatch,
+               message="{client_name}: {amount_due}, kenmerk {payment_reference}, {approval_url}")
     office = kit.build_office()
     made = request_approval(office.case_id, now=NOW)
     assert made["message"].startswith("Bakkerij De Vries B.V.: € 3.240 te betalen, kenmerk ")
@@ -204,8 +203,10 @@ def test_the_message_fills_amount_reference_and_link(db, tmp_path, monkeypatch, 
 
 
 def test_pending_cases_with_the_client_get_one_request_each_and_a_second_pass_makes_none(office):
-    assert request_pending_approvals(now=NOW) == {"requested": 1, "informed": 0, "blocked_no_recipient": 0}
-    assert request_pending_approvals(now=NOW) == {"requested": 0, "informed": 0, "blocked_no_recipient": 0}
+    assert request_pending_approvals(now=NOW) == {"requested": 1, "informed": 0, "blocked_no_recipient": 0,
+                                                  "no_recipient_cases": []}
+    assert request_pending_approvals(now=NOW) == {"requested": 0, "informed": 0, "blocked_no_recipient": 0,
+                                                  "no_recipient_cases": []}
 
 
 def test_matching_a_corrected_return_voids_the_open_request_in_the_database(office, sample_bytes):

@@ -10,8 +10,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from typer.testing import CliRunner
 
-from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
 from sbrflow.cli.main import app
+from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, LegalForm, Product, Role
 from sbrflow.flows.planning import plan_periods
 from sbrflow.models import Client, ClientContact, Person, RoleAssignment, Subscription, TeamMember
 from sbrflow.models.db import unit_of_work
@@ -51,7 +51,9 @@ def test_plan_periods_plans_an_office_and_publishes_a_table_per_product_and_peri
     assert first["totals"]["created"] > 0 and first["totals"]["blocked"] > 0
     table = _latest_table("plan-periods")
     assert {"product", "period", "created", "existed", "blocked", "reasons"} <= set(table[0])
-    assert sum(row["created"] for row in table) == first["totals"]["created"]
+    *periods, total = table
+    assert sum(row["created"] for row in periods) == first["totals"]["created"] == total["created"]
+    assert total["product"] == "total" and total["blocked"] == first["totals"]["blocked"]
     assert plan_periods(run_date=RUN)["totals"]["created"] == 0
 
 
@@ -82,7 +84,8 @@ def test_serve_offers_plan_periods_daily_and_the_operator_tools_on_demand():
     assert by_name["bulk-start"].entrypoint == "sbrflow.flows.planning.bulk_start"
 
 
-def test_a_domain_error_fails_the_run_with_one_line_as_its_state_message_and_no_flow_traceback(prefect_harness, db, caplog):
+def test_a_domain_error_fails_the_run_with_one_line_as_its_state_message_and_no_flow_traceback(prefect_harness, db,
+                                                                                              caplog):
     from sbrflow.domain.errors import PlanningError
     from sbrflow.flows.planning import rerun_client
 
