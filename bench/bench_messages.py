@@ -23,11 +23,12 @@ import hashlib
 import json
 import os
 import smtplib
-from email.policy import SMTP as SMTP_POLICY
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, time as clock_time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from email.policy import SMTP as SMTP_POLICY
 
 import sqlalchemy as sa
 
@@ -68,7 +69,7 @@ def setup(url: str, clients: int, reminders: int, escalations: int, overdue_stag
             for i, c in enumerate(client_ids)])
         cases = []
         n = 0
-        for i, client_id in enumerate(client_ids):
+        for _i, client_id in enumerate(client_ids):
             for month, label in enumerate(LABELS, start=6):
                 start = date(2026, month, 1)
                 end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)

@@ -13,6 +13,7 @@ from sbrflow.models.crm import (
     TeamMember,
 )
 from sbrflow.models.crm_people import CrmNote, CrmNoteVersion, FollowUp
+from sbrflow.models.crm_query import ClientRisk, ClientRiskChange, CrmProperty, CrmPropertyValue, SavedQuery
 from sbrflow.models.crm_records import (
     Address,
     ClientDocument,
@@ -23,13 +24,12 @@ from sbrflow.models.crm_records import (
     RelationLink,
     Shareholding,
 )
-from sbrflow.models.crm_query import ClientRisk, ClientRiskChange, CrmProperty, CrmPropertyValue, SavedQuery
 from sbrflow.models.locks import AppLock
 from sbrflow.models.matching import AuditEvent, CaseDocument, ReturnMatch
 from sbrflow.models.messages import Message
+from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.models.routing import CaseCheckpoint, TemplateVersion
 from sbrflow.models.submission import DeliveryState, Submission
-from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 
 __all__ = [

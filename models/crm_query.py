@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sbrflow.models.base import Base
 from sqlalchemy.orm import Mapped, mapped_column
+
+from sbrflow.models.base import Base
 
 PROPERTY_TARGETS = ("client", "person")
 PROPERTY_KINDS = ("text", "number", "date", "choice", "indicator")

@@ -20,13 +20,13 @@ from sbrflow.integrations.crm import Problem, Severity, WorkbookData, read_workb
 from sbrflow.integrations.crm.workbook import missing_sheet_warnings
 from sbrflow.models import Client, TeamMember
 from sbrflow.models.db import unit_of_work
-from sbrflow.tasks.locks import exclusive
 from sbrflow.tasks.crm_apply import apply
 from sbrflow.tasks.crm_duplicates import PossibleDuplicate
-from sbrflow.tasks.crm_store import chunks, plan_changes
 from sbrflow.tasks.crm_merge import merge_persons, resolve_head_contacts
 from sbrflow.tasks.crm_properties import property_columns, write_property_columns
+from sbrflow.tasks.crm_store import chunks, plan_changes
 from sbrflow.tasks.crm_structure import check_cluster_depth, resolve_structure, sync_structure
+from sbrflow.tasks.locks import exclusive
 
 SHEETS = ("clients", "contacts", "team")
 OUTCOMES = ("created", "updated", "unchanged", "rejected")

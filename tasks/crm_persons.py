@@ -332,7 +332,7 @@ def _why_kept(session: Session, person: Person) -> list[str]:
             if shares.get(person.contact_number, Decimal(0)) > threshold:
                 ubo_of.add(company)
     if ubo_of:
-        for number, name, status, pseudo in session.execute(
+        for number, name, _status, pseudo in session.execute(
                 sa.select(Client.client_number, Client.name, Client.status,
                           sa.exists().where(ClientContact.client_id == Client.id,
                                             ClientContact.person_id == person.id,

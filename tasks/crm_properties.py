@@ -13,6 +13,8 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from sbrflow.domain.crm_query import PropertyDef, QueryError, fold, parse_custom_value
 from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.models import (
@@ -26,7 +28,6 @@ from sbrflow.models import (
 from sbrflow.models.crm_query import PROPERTY_KINDS, PROPERTY_TARGETS
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.team import TeamAccount
-from sqlalchemy.orm import Session
 
 
 class NotAdmin(SbrflowError, PermissionError):

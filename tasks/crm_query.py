@@ -15,6 +15,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
 from sbrflow.config.settings import get_settings
 from sbrflow.domain import vocabulary
 from sbrflow.domain.crm_query import (
@@ -40,7 +42,6 @@ from sbrflow.models import (
 )
 from sbrflow.models.db import unit_of_work
 from sbrflow.tasks.crm_properties import definitions, member
-from sqlalchemy.orm import Session, aliased
 
 SUBJECTS = ("clients", "persons")
 _CHUNK = 5000  # ids per IN (...): below SQLite's bound-parameter limit
@@ -116,7 +117,7 @@ def _client_conditions(sql: _Sql, conditions: list[Condition], client) -> list[s
     for c in conditions:
         by[c.field].append(c)
     # product= and frequency= hold for the same subscription: "monthly VAT", not "VAT, and something monthly".
-    products = [c.value for c in by.pop("product", []) if c.op == "="] 
+    products = [c.value for c in by.pop("product", []) if c.op == "="]
     frequencies = [c.value for c in by.get("frequency", []) if c.op == "="]
     negated_products = [c.value for c in conditions if c.field == "product" and c.op == "!="]
     for product in products or ([None] if frequencies else []):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+
 from sbrflow.domain.crm_query import QueryError, parse_risk
 from sbrflow.domain.errors import NotFound
 from sbrflow.models import Client, ClientRisk, ClientRiskChange

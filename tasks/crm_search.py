@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from sbrflow.domain import vocabulary
 from sbrflow.domain.crm_query import rank, search_terms
 from sbrflow.models import Client, ClientContact, Person
 from sbrflow.models.db import unit_of_work
-from sqlalchemy.orm import Session
 
 # The same expressions as the indexes of migration 0013 (the planner uses an index only for its expression).
 PG_CLIENT_TEXT = "sbrflow_fold(client.client_number || ' ' || client.name)"

@@ -23,8 +23,8 @@ from sbrflow.domain.wwft import effective_shares
 from sbrflow.models import (
     Client,
     ClientContact,
-    ClientRisk,
     ClientDocument,
+    ClientRisk,
     Person,
     RoleAssignment,
     Shareholding,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from sbrflow.config.message_texts import dutch_date, get_message_texts
 from sbrflow.config.settings import get_settings
 from sbrflow.config.workflows import WorkflowTemplate, load_templates
-from sbrflow.domain.case_states import FINISHED, CaseState
+from sbrflow.domain.case_states import FINISHED, CaseState, StageState
 from sbrflow.domain.errors import WorkflowTemplateError
 from sbrflow.domain.messages import (
     ESCALATE_WHILE,
@@ -32,7 +32,6 @@ from sbrflow.domain.messages import (
     mail_domain,
     reminder_cutoff,
 )
-from sbrflow.domain.case_states import StageState
 from sbrflow.models import ApprovalRequest, Case, CaseStage, Client, Person, TeamMember
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.messages import Message

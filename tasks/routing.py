@@ -51,8 +51,7 @@ from sbrflow.models.bulk import bulk_insert
 from sbrflow.models.cases import ReasonsJSON
 from sbrflow.models.db import chunks as _chunks
 from sbrflow.models.db import unit_of_work
-from sbrflow.models.matching import AuditEvent
-from sbrflow.models.matching import CaseDocument
+from sbrflow.models.matching import AuditEvent, CaseDocument
 from sbrflow.models.returns import TaxReturnDocument
 from sbrflow.tasks.audit import case_history, record_events, system_actor
 from sbrflow.tasks.readiness import load_role_holders

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from sbrflow.config.workflows import load_templates
 from sbrflow.config.settings import get_settings
+from sbrflow.config.workflows import load_templates
 from sbrflow.domain.messages import PRODUCT_NAMES, MessageReason, RecipientKind
 from sbrflow.models import Case, CaseStage, Client, TeamMember
 from sbrflow.tasks.messages import queue_message, relatiebeheerder_member

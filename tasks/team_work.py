@@ -65,8 +65,8 @@ def team_overview() -> list[dict[str, Any]]:
 def case_page(case_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     """`case show --json` (routing) plus what the page shows around it: client, period, deadlines,
     the current document's facts for the rubriek table, and the approval requests with their state."""
-    from sbrflow.tasks.approval_lookup import document_totals  # parsed once per document hash
     from sbrflow.tasks.approval import request_state
+    from sbrflow.tasks.approval_lookup import document_totals  # parsed once per document hash
 
     now = now or datetime.now(UTC)
     shown = routing.show_case(case_id)  # NotFound for an unknown case

@@ -16,8 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from sbrflow.models import Base
-from sbrflow.models import migrate
+from sbrflow.models import Base, migrate
 from sbrflow.models.db import create_engine_for, reset_engine
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

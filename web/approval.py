@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sbrflow.domain.approval import Decision, DecisionRefused, LinkNotValid, LinkStatus, Presentation, hash_token
-from sbrflow.domain.vat_form import payroll_totals, suppletie_summary, vat_form
 from sbrflow.domain.enums import Product
+from sbrflow.domain.vat_form import payroll_totals, suppletie_summary, vat_form
 from sbrflow.tasks import approval as use_cases
 
 router = APIRouter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
+
 from sbrflow.domain.crm_query import QueryError
 from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.tasks import crm_properties, crm_query, crm_risk, crm_search

@@ -16,12 +16,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.domain.matching import MatchReason
 from sbrflow.domain.team_auth import SignInFailure, SignInRefused
-from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.tasks import client_card as cards
-from sbrflow.tasks import crm_followups, crm_notes
-from sbrflow.tasks import matching, routing, team
+from sbrflow.tasks import crm_followups, crm_notes, matching, routing, team
 from sbrflow.tasks import team_work as work_pages
 from sbrflow.tasks.team import SignedIn
 from sbrflow.web.approval import _same_origin

@@ -12,10 +12,10 @@ import csv
 import io
 import re
 import zipfile
-from xml.etree.ElementTree import ParseError
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException

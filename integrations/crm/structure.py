@@ -145,7 +145,7 @@ def check_structure_sheet(sheet: ParsedSheet) -> None:
                         f"Client {key[0]} cannot hold shares in itself.")
         if None not in key[:1]:
             keys[key].append(row)
-    for key, rows in keys.items():
+    for _key, rows in keys.items():
         for row in rows[1:]:
             position = sheet.rows.index(row)
             sheet.error(row, "client_number", sheet.texts["client_number"][position],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -130,7 +130,7 @@ def _map_headers(parsed: ParsedSheet, headers: list[object], body: pd.DataFrame)
 _NOT_IN_THE_FUTURE = frozenset({"date_of_birth", "id_verified_on"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lengths(kind: str) -> dict[str, int]:
     """Field → the most characters the database column it fills can hold (read from the models)."""
     from sbrflow.domain.enums import Role

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import fields, is_dataclass
-from enum import StrEnum
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 
 import openpyxl

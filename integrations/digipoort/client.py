@@ -15,7 +15,7 @@ from pathlib import Path
 import requests
 
 from sbrflow.integrations.digipoort import messages, wss
-from sbrflow.integrations.digipoort.base import DigipoortUnavailable, Envelope, Fault, StatusReport, Delivery
+from sbrflow.integrations.digipoort.base import Delivery, DigipoortUnavailable, Envelope, Fault, StatusReport
 
 
 class WusClient:

@@ -38,7 +38,8 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def soap_envelope(action: str, to: str, message_id: str, *, relates_to: str | None = None) -> tuple[etree._Element, etree._Element]:
+def soap_envelope(action: str, to: str, message_id: str, *,
+                  relates_to: str | None = None) -> tuple[etree._Element, etree._Element]:
     """An empty SOAP 1.1 envelope with WS-Addressing headers; (envelope, body)."""
     env = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soapenv": SOAP, "wsa": WSA})
     header = etree.SubElement(env, f"{{{SOAP}}}Header")

@@ -16,8 +16,8 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException, DTDForbidden
-from stdnum.nl import bsn as _bsn
 from defusedxml.ElementTree import DefusedXMLParser
+from stdnum.nl import bsn as _bsn
 
 from sbrflow.integrations.sbr.errors import InvalidReturnDocument
 

@@ -160,7 +160,8 @@ class HttpSourceClient(SourcePackageClient):
                     raise TransientSourceError(
                         f"source {self.name!r}: {what} took longer than {self.deadline:.0f} s to arrive "
                         f"({_mib(size)} so far); giving up on this call")
-                chunk = response.raw.read1(_CHUNK, decode_content=True)  # what has arrived, at once: a trickle cannot stall the checks
+                # what has arrived, at once: a trickle cannot stall the checks
+                chunk = response.raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
                     break
                 chunks.append(chunk)

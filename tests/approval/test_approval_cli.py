@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 from typer.testing import CliRunner
 
 from sbrflow.cli.main import app

@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from sbrflow.cli.main import app
-from tests.tasks.test_crm_seeds import STRUCTURE, office
 from sbrflow.tasks.crm_import import import_workbook
+from tests.tasks.test_crm_seeds import STRUCTURE, office
 
 runner = CliRunner()
 

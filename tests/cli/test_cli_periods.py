@@ -8,8 +8,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from sbrflow.domain.errors import InvalidIdentifier, InvalidPeriod
 from sbrflow.cli.main import app, main
+from sbrflow.domain.errors import InvalidIdentifier, InvalidPeriod
 
 runner = CliRunner()
 

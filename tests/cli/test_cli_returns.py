@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sbrflow.config.settings import get_settings
 from sbrflow.cli.main import app
+from sbrflow.config.settings import get_settings
 from sbrflow.integrations.sbr.generate import payroll_return_xml
 from sbrflow.integrations.simulator import Entry, SourceSimulator, generated_catalogue
 from sbrflow.tasks.intake import poll_source_once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from sbrflow.domain.enums import (
     AddressKind,
     ClientKind,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sbrflow.tasks import crm_properties, crm_query
 from sbrflow.tasks.crm_import import import_workbook
-
 from tests.tasks.test_crm_seeds import CLIENTS, CONTACTS, TEAM, book
 
 

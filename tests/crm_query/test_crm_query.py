@@ -6,6 +6,7 @@ import csv
 
 import pytest
 from openpyxl import load_workbook
+
 from sbrflow.domain.crm_query import QueryError
 from sbrflow.domain.errors import NotFound
 from sbrflow.tasks import crm_properties, crm_query, crm_risk

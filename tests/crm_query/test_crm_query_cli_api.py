@@ -7,9 +7,10 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from typer.testing import CliRunner
+
 from sbrflow.cli.main import app
 from sbrflow.tasks import crm_query, team
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.crm_query import QueryError
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, Product
@@ -12,7 +13,6 @@ from sbrflow.domain.errors import NotFound, SbrflowError
 from sbrflow.domain.readiness import ClientFacts, Reason, readiness_problems
 from sbrflow.tasks import crm_properties, crm_risk
 from sbrflow.tasks.crm_status import AcceptanceIncomplete, change_status
-
 from tests.tasks.test_planning import RUN, add_client, cases, plan
 
 T1, T2 = datetime(2026, 3, 1, 9, tzinfo=UTC), datetime(2026, 4, 1, 9, tzinfo=UTC)

@@ -9,10 +9,9 @@ from decimal import Decimal
 import pytest
 
 from sbrflow.domain.acceptance import AcceptanceError, Member, Permission, check_step
-from sbrflow.domain.enums import ClientKind, ClientStatus, DocumentKind, LegalForm
+from sbrflow.domain.enums import ClientKind, ClientStatus, DocumentKind, LegalForm, Tax
 from sbrflow.domain.matching import ClientCandidate, MatchIndex, MatchReason, ReturnFacts, match_return
 from sbrflow.domain.readiness import ClientFacts, ContactFacts, Reason, acceptance_problems, readiness_problems
-from sbrflow.domain.enums import Tax
 from sbrflow.domain.vocabulary import UnknownWord, is_relation_type, parse_client_kind, parse_client_status
 from sbrflow.domain.wwft import effective_shares, needs_ubo
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from sbrflow.cli.main import app
 from sbrflow.domain.case_states import CaseState
 from sbrflow.domain.enums import ClientKind, ClientStatus, Frequency, Product, Tax
-from sbrflow.cli.main import app
 from sbrflow.flows.matching import match_returns
 from sbrflow.models import Client, Subscription
 from sbrflow.models.cases import Case

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from sbrflow.config.settings import get_settings
 from sbrflow.cli.main import app
+from sbrflow.config.settings import get_settings
 from sbrflow.flows.intake import SourcesFailed, poll_returns
 from sbrflow.integrations.simulator import Faults, SourceSimulator, generated_catalogue
 from sbrflow.models.db import unit_of_work

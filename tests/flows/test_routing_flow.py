@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import json
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from sbrflow.flows.matching import match_returns
 from sbrflow.flows.routing import route_cases
 from sbrflow.models import Client, RoleAssignment, TeamMember
 from sbrflow.models.db import unit_of_work
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/routing_office.py (importlib mode)
 from routing_office import _doc, _office  # noqa: E402
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sbrflow.models import Case, Client
 from sbrflow.models.locks import LockBusy, database_lock
 from sbrflow.tasks import crm_import, matching, planning
-from sbrflow.tasks.demo import complete_demo_office, write_demo_workbook
 from sbrflow.tasks.crm_import import import_workbook
+from sbrflow.tasks.demo import complete_demo_office, write_demo_workbook
 
 RUN = date(2026, 11, 23)
 

@@ -53,8 +53,9 @@ def test_send_reminders_queues_the_escalation_sends_it_and_publishes_the_table(p
 
 
 def test_messages_list_refuses_an_unknown_state(db):
-    from sbrflow.cli.main import main
     import sys
+
+    from sbrflow.cli.main import main
 
     argv = sys.argv
     sys.argv = ["sbrflow", "messages", "list", "--state", "lost"]

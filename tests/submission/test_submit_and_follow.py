@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from sbrflow.domain.case_states import CaseState
-from sbrflow.models import AuditEvent, Case, CaseDocument, Client, TaxReturnDocument
+from sbrflow.models import AuditEvent, Case, CaseDocument, TaxReturnDocument
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.submission import DeliveryState, Submission
 from sbrflow.tasks import submission as tasks

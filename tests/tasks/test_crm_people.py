@@ -224,11 +224,11 @@ def test_use_links_the_existing_person_to_the_client_instead(db):
 def _reference_everything(session, person_id: int, ids: dict[str, int], member_id: int) -> set[str]:
     """One row in every table that refers to person.id, for the dropped person; the columns covered."""
     now = datetime(2026, 11, 1, tzinfo=UTC)
+    from sbrflow.domain.approval import Presentation, RequestState
     from sbrflow.domain.case_states import CaseState
     from sbrflow.domain.enums import Frequency, Product, Tax
-    from sbrflow.models import Case
-    from sbrflow.domain.approval import Presentation, RequestState
     from sbrflow.domain.messages import MessageReason, RecipientKind
+    from sbrflow.models import Case
     from sbrflow.models.returns import DocumentStatus, SourceKind, SourcePackage, TaxReturnDocument
 
     source = SourcePackage(name="s", kind=SourceKind.HTTP, url="http://127.0.0.1:1")

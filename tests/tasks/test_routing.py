@@ -4,10 +4,9 @@ corrections, the audit trail (append-only on PostgreSQL), the work list, concurr
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +11,6 @@ from sbrflow.domain.team_auth import LockState, SignInFailure, SignInRefused, Te
 from sbrflow.models.db import unit_of_work
 from sbrflow.models.team import ApiToken, TeamAccount, TeamSession
 from sbrflow.tasks import team
-
-from datetime import UTC, datetime
 
 PASSWORD = "correct horse battery"  # tests/team/conftest.py gives every member this one
 NOW = datetime(2021, 11, 10, 9, 0, tzinfo=UTC)

@@ -105,7 +105,8 @@ def test_tick_without_reload_and_complete_moves_the_case_to_the_next_members_lis
             item.get_by_role("button", name="Afvinken").click()
             page.wait_for_selector(f'[data-testid=checkpoints-{stage}] li.ticked[data-position="{position}"]')
         assert page.evaluate("window.__sameDocument") is True  # ticked without a page reload
-        _submit(page, f"Fase ‘{page.get_by_test_id('checkpoints-' + stage).locator('xpath=..').locator('h3').inner_text().split('. ', 1)[1].split(' (')[0]}’ afronden")
+        heading = page.get_by_test_id('checkpoints-' + stage).locator('xpath=..').locator('h3').inner_text()
+        _submit(page, f"Fase ‘{heading.split('. ', 1)[1].split(' (')[0]}’ afronden")
         assert page.get_by_test_id("done").inner_text() == "Fase afgerond."
         page.evaluate("window.__sameDocument = true")
     assert page.get_by_test_id("current-stage").inner_text() == "beoordelen"
