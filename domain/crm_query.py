@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 
 from sbrflow.domain import vocabulary
 from sbrflow.domain.enums import Role
@@ -78,9 +79,12 @@ class Condition:
     custom: PropertyDef | None = None
 
 
-def _enum(parser: Callable[[object], object]) -> Callable[[str], object]:
+def _enum(parser: Callable[[str], Enum | None]) -> Callable[[str], object]:
     def parse(value: str) -> object:
-        return parser(value).value  # UnknownWord (a QueryError below) lists the accepted words
+        word = parser(value)
+        if word is None:
+            raise QueryError("give a value (or use ? for empty, !? for not empty)")
+        return word.value  # UnknownWord (a QueryError below) lists the accepted words
 
     return parse
 
