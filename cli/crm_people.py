@@ -7,11 +7,11 @@ tasks/crm_persons.py) and prints. Not found: exit 2; refused (with what to fix):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+
+from sbrflow.cli.errors import domain_errors as _errors
 
 note_app = typer.Typer(help="Notes on a client or person: add, edit (history kept), list, show.",
                        no_args_is_help=True)
@@ -24,20 +24,6 @@ By = Annotated[str, typer.Option("--by", help="Your team member code.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Not found: exit 2 naming the thing; anything else a person can act on: one line, exit 1."""
-    from sbrflow.domain.errors import NotFound, SbrflowError
-    from sbrflow.tasks.crm_status import CrmNotFound
-
-    try:
-        yield
-    except (NotFound, CrmNotFound) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except SbrflowError as exc:
-        typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
-        raise typer.Exit(1) from None
 
 
 def _dump(value: Any) -> None:

@@ -7,12 +7,12 @@ crm_risk.py) and prints. Not found: exit 2; any other error a person can act on:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from sbrflow.cli.errors import domain_errors as _errors
 
 WHERE_HELP = (
     "A filter PROPERTY OPERATOR VALUE; repeat for more (all must hold). Operators: = is, != is not, "
@@ -25,18 +25,6 @@ WHERE_HELP = (
 )
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    from sbrflow.domain.errors import NotFound, SbrflowError
-
-    try:
-        yield
-    except NotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except SbrflowError as exc:
-        typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
-        raise typer.Exit(1) from None
 
 
 def _print(data: object) -> None:

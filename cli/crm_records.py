@@ -7,29 +7,13 @@ Thin: each command calls one task-layer function (tasks/crm_status.py, tasks/crm
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Not found: exit 2 naming the thing; any other error a person can act on: one line, exit 1."""
-    from sbrflow.domain.errors import SbrflowError
-    from sbrflow.tasks.crm_status import CrmNotFound
-
-    try:
-        yield
-    except CrmNotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except SbrflowError as exc:
-        typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
-        raise typer.Exit(1) from None
+from sbrflow.cli.errors import domain_errors as _errors
 
 
 def status_command(
